@@ -1,0 +1,64 @@
+# `make run` and `make test` each do every set-up step from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# The UI build lands inside the Python package (git-ignored); only when the UI sources exist.
+UI_DIST := $(if $(wildcard ui/package.json),graphql_server/static/index.html,)
+UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts -type f 2>/dev/null)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-python test-ui lint typecheck bench postgres browser ui examples clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+# Rebuilt when any UI source is newer than the build.
+graphql_server/static/index.html: $(UI_SOURCES)
+	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+ui: $(UI_DIST)
+
+# Postgres tests never skip: make sure the server answers, start the installed cluster if it does not.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || \
+	  (echo "Postgres is not answering at 127.0.0.1:5432; starting the installed cluster" && \
+	   pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start && sleep 2)
+	@pg_isready -h 127.0.0.1 -p 5432 || (echo "FATAL: Postgres is not reachable at 127.0.0.1:5432" >&2; exit 1)
+
+# Debian's chromium for the browser tests; Playwright never downloads its own browser.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/chromium || (echo "FATAL: /usr/bin/chromium is missing" >&2; exit 1)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check mltrace_otel graphql_server tests examples benchmarks
+	$(VENV)/bin/ruff format --check mltrace_otel graphql_server tests examples benchmarks
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy mltrace_otel graphql_server
+
+test-ui: $(UI_DIST)
+	$(if $(UI_DIST),cd ui && npm test --silent,@echo "no ui/ yet")
+
+test-python: $(VENV)/.installed postgres browser $(UI_DIST)
+	CI=$${CI:-} $(VENV)/bin/pytest -q
+
+test: lint typecheck test-ui test-python
+
+examples: $(VENV)/.installed
+	$(PY) -m examples.load_all
+
+run: $(VENV)/.installed $(UI_DIST) examples
+	$(VENV)/bin/mltrace serve --host $(HOST) --port $(PORT)
+
+bench: $(VENV)/.installed postgres
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) ui/node_modules graphql_server/static build dist *.egg-info

@@ -1,0 +1,55 @@
+"""The app factory: one stateless Starlette app serving /graphql, /v1/traces, /healthz and the UI at /.
+
+Stateless by design: any number of replicas can share one Postgres. Tests swap what they need through the
+arguments (settings, an engine) instead of patching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import Engine, text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from graphql_server.graphql_routes import graphql_routes
+from graphql_server.otlp.routes import otlp_routes
+from graphql_server.settings import ServerSettings
+from graphql_server.ui_routes import ui_routes
+from mltrace_otel.store.engine import get_engine
+
+
+def create_app(settings: ServerSettings | None = None, *, engine: Engine | None = None) -> Starlette:
+    settings = settings or ServerSettings.from_env()
+    store = engine or get_engine(settings.database_url)
+
+    async def healthz(_: Request) -> JSONResponse:
+        def ping() -> None:
+            with store.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(ping)
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "database": str(exc).splitlines()[0]}, status_code=503)
+        return JSONResponse({"status": "ok", "database": store.dialect.name})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        store.dispose()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *graphql_routes(settings, store),
+        *otlp_routes(settings, store),
+        *ui_routes(),  # last: its catch-all serves the single-page app's client-side routes
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = store
+    return app

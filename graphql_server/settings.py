@@ -1,0 +1,65 @@
+"""Server settings: one dataclass, read from the environment by ``from_env`` (flags override in the CLI)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mltrace_otel.config import ConfigError, database_url
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from exc
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    database_url: str = field(default_factory=database_url)
+    # GraphQL guards: generous enough for an ordinary deep trace, tight enough to stop abuse.
+    max_query_depth: int = 30
+    max_aliases: int = 50
+    max_tokens: int = 5_000
+    lineage_max_nodes: int = 20_000
+    introspection: bool = True
+    # OTLP receiver
+    ingest_token: str | None = None
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_pending_ingests: int = 8
+    # Subscriptions: how often to look for runs stored by other processes (SQLite) .
+    poll_interval_s: float = 1.0
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ServerSettings:
+        settings = cls(
+            database_url=database_url(overrides.pop("database_url", None)),
+            max_query_depth=_int("MLTRACE_MAX_QUERY_DEPTH", cls.max_query_depth),
+            max_aliases=_int("MLTRACE_MAX_ALIASES", cls.max_aliases),
+            max_tokens=_int("MLTRACE_MAX_TOKENS", cls.max_tokens),
+            lineage_max_nodes=_int("MLTRACE_LINEAGE_MAX_NODES", cls.lineage_max_nodes),
+            introspection=_bool("MLTRACE_INTROSPECTION", cls.introspection),
+            ingest_token=os.environ.get("MLTRACE_INGEST_TOKEN") or None,
+            max_body_bytes=_int("MLTRACE_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_pending_ingests=_int("MLTRACE_MAX_PENDING_INGESTS", cls.max_pending_ingests),
+        )
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

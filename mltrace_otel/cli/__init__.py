@@ -1,0 +1,1 @@
+"""The ``mltrace`` command line."""

@@ -1,0 +1,101 @@
+"""``MltraceSpanExporter``: the OTel SpanExporter that persists spans into the mltrace-otel store.
+
+It runs on the BatchSpanProcessor's worker thread, never the caller's. The BSP ignores export results and never
+retries, so this class owns retrying (bounded), counting and logging what it could not store, and it never
+raises into the processor: tracing failures must not crash or block a pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from mltrace_otel.store.span_record import SpanRecord, from_readable_span
+
+log = logging.getLogger(__name__)
+
+
+class MltraceSpanExporter(SpanExporter):
+    """Stores every exported span; selectable with ``OTEL_TRACES_EXPORTER=mltrace``.
+
+    ``database_url`` defaults to the configured store (``MLTRACE_DATABASE_URL``, ``DB_URI``, ``DB_SERVER`` or
+    ``~/.mltrace/mltrace.db``); it is resolved and connected on first export, so constructing never fails.
+    """
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        max_attempts: int = 3,
+        retry_delay_s: float = 0.2,
+    ) -> None:
+        self.database_url = database_url
+        self.max_attempts = max(1, max_attempts)
+        self.retry_delay_s = retry_delay_s
+        self.stored_spans = 0
+        self.duplicate_spans = 0
+        self.rejected_spans = 0
+        self.failed_spans = 0
+        self._failing = False
+        self._shutdown = False
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if self._shutdown:
+            return SpanExportResult.FAILURE
+        records: list[SpanRecord] = []
+        for span in spans:
+            try:
+                records.append(from_readable_span(span))
+            except Exception as exc:  # a span the SDK should never produce; count it, keep the rest
+                self.rejected_spans += 1
+                log.warning("mltrace-otel: could not read span %r: %s", getattr(span, "name", "?"), exc)
+        with self._lock:  # one batch at a time keeps retries ordered when several processors share us
+            return self._store(records)
+
+    def _store(self, records: list[SpanRecord]) -> SpanExportResult:
+        from mltrace_otel.store.engine import get_engine
+        from mltrace_otel.store.ingest import ingest_spans
+
+        last_error: Exception | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                result = ingest_spans(get_engine(self.database_url), records)
+            except Exception as exc:  # database down, locked, misconfigured: retry, then count the loss
+                last_error = exc
+                if attempt + 1 < self.max_attempts:
+                    time.sleep(self.retry_delay_s * (2**attempt))
+                continue
+            self.stored_spans += result.stored
+            self.duplicate_spans += result.duplicates
+            self.rejected_spans += len(result.rejected)
+            for rejected in result.rejected[:5]:
+                log.warning("mltrace-otel: rejected span %s: %s", rejected.span_id, rejected.reason)
+            if self._failing:
+                self._failing = False
+                log.warning("mltrace-otel: storing spans again (%d spans were lost before)", self.failed_spans)
+            return SpanExportResult.SUCCESS
+        self.failed_spans += len(records)
+        if not self._failing:
+            # Once per outage, not once per batch: a pipeline exporting every second would otherwise flood logs.
+            self._failing = True
+            log.error(
+                "mltrace-otel: could not store %d spans after %d attempts (%s: %s). The pipeline keeps running; "
+                "check the database address (MLTRACE_DATABASE_URL) and that the database is up.",
+                len(records),
+                self.max_attempts,
+                type(last_error).__name__,
+                str(last_error).splitlines()[0] if last_error else "",
+            )
+        return SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self._shutdown = True
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return True

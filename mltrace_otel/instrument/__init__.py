@@ -1,0 +1,1 @@
+"""Turning pipeline steps into OpenTelemetry spans that are component runs."""

@@ -1,0 +1,156 @@
+"""``configure``: put our exporter behind a BatchSpanProcessor on the app's TracerProvider (or a new one)."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+from mltrace_otel.config import database_url as resolve_database_url
+from mltrace_otel.exporter import MltraceSpanExporter
+
+log = logging.getLogger(__name__)
+
+# A pipeline can end many runs in a burst; the BSP drops the *oldest* spans when its queue is full, so give it
+# room. Memory stays bounded (one finished span is a few KB).
+MAX_QUEUE_SIZE = 65_536
+MAX_EXPORT_BATCH = 4_096
+SCHEDULE_DELAY_MS = 500
+
+
+@dataclass
+class _State:
+    provider: TracerProvider
+    exporter: MltraceSpanExporter
+    processors: list[SpanProcessor] = field(default_factory=list)
+    extra_exporters: list[SpanExporter] = field(default_factory=list)
+    owns_provider: bool = False
+
+
+_state: _State | None = None
+_lock = threading.RLock()
+
+
+def _batch(exporter: SpanExporter) -> BatchSpanProcessor:
+    return BatchSpanProcessor(
+        exporter,
+        max_queue_size=MAX_QUEUE_SIZE,
+        max_export_batch_size=MAX_EXPORT_BATCH,
+        schedule_delay_millis=SCHEDULE_DELAY_MS,
+    )
+
+
+def _otlp_exporter(endpoint: str) -> SpanExporter:
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("otlp_endpoint needs the OTLP exporter: pip install 'mltrace-otel[otlp]'") from exc
+    url = endpoint.rstrip("/")
+    if not url.endswith("/v1/traces"):
+        url += "/v1/traces"
+    return OTLPSpanExporter(endpoint=url)
+
+
+def configure(
+    database_url: str | None = None,
+    *,
+    service_name: str | None = None,
+    exporters: Iterable[SpanExporter] = (),
+    otlp_endpoint: str | None = None,
+) -> TracerProvider:
+    """Store component runs in ``database_url`` (default: the configured store) and return the provider.
+
+    Joins the application's SDK TracerProvider when one is installed, else installs one. Safe to call again:
+    a new ``database_url`` re-points the store (pending spans are flushed first); new exporters are added
+    beside ours, each behind its own BatchSpanProcessor so a slow backend never delays the store.
+    ``otlp_endpoint`` (e.g. ``http://collector:4318``) sends the same spans to any OTLP/HTTP backend as well.
+    """
+    global _state
+    url = resolve_database_url(database_url) if database_url else None
+    extra = list(exporters)
+    if otlp_endpoint:
+        extra.append(_otlp_exporter(otlp_endpoint))
+    with _lock:
+        if _state is None:
+            provider, owns = _provider(service_name)
+            exporter = MltraceSpanExporter(url)
+            processor = _batch(exporter)
+            provider.add_span_processor(processor)
+            _state = _State(provider=provider, exporter=exporter, processors=[processor], owns_provider=owns)
+            atexit.register(flush)
+        elif url and url != _state.exporter.database_url:
+            flush()
+            _state.exporter.database_url = url
+        for exporter in extra:
+            if exporter not in _state.extra_exporters:
+                processor = _batch(exporter)
+                _state.provider.add_span_processor(processor)
+                _state.processors.append(processor)
+                _state.extra_exporters.append(exporter)
+        return _state.provider
+
+
+def _provider(service_name: str | None) -> tuple[TracerProvider, bool]:
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        if service_name:
+            log.info("mltrace-otel: joining the existing TracerProvider; its resource keeps its service.name")
+        return current, False
+    attributes = {"service.name": service_name} if service_name else {}
+    provider = TracerProvider(resource=Resource.create(attributes))
+    trace.set_tracer_provider(provider)
+    if trace.get_tracer_provider() is not provider:  # someone else won a race to set it
+        other = trace.get_tracer_provider()
+        if isinstance(other, TracerProvider):
+            return other, False
+    return provider, True
+
+
+def ensure_configured() -> None:
+    """Configure with defaults on first use, so ``@register`` works with no set-up, as in mltrace."""
+    if _state is None:
+        configure()
+
+
+def is_configured() -> bool:
+    return _state is not None
+
+
+def store_url() -> str:
+    """The database our exporter writes to (what reads in this process should read)."""
+    if _state is not None and _state.exporter.database_url:
+        return _state.exporter.database_url
+    return resolve_database_url()
+
+
+def exporter() -> MltraceSpanExporter | None:
+    return _state.exporter if _state else None
+
+
+def flush(timeout_millis: int = 30_000) -> bool:
+    """Force every pending span out to the store (and the other exporters). True when all processors finished."""
+    state = _state
+    if state is None:
+        return True
+    return all(p.force_flush(timeout_millis) for p in state.processors)
+
+
+def shutdown() -> None:
+    """Flush and stop our processors; ``configure`` may be called again afterwards (tests, notebooks)."""
+    global _state
+    with _lock:
+        state, _state = _state, None
+    if state is None:
+        return
+    for processor in state.processors:
+        processor.shutdown()
+    # The SDK keeps processors it was given; drop ours so a later configure() does not export twice.
+    multi = state.provider._active_span_processor  # no public removal API in the SDK
+    multi._span_processors = tuple(p for p in multi._span_processors if p not in state.processors)

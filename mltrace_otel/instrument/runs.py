@@ -1,0 +1,250 @@
+"""Recording component runs: the ``component_run`` context manager and mltrace's ``@register`` decorator.
+
+Both produce the same span shape as a plain ``tracer.start_as_current_span(..., attributes={"mltrace.component":
+...})``. The caller's thread only builds the span (tens of microseconds); storing happens on the exporter's thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from types import CodeType, FrameType
+from typing import Any, TypeVar
+
+from opentelemetry import context, trace
+from opentelemetry.trace import Link
+
+from mltrace_otel import semconv
+from mltrace_otel.instrument.code_info import function_file, function_source, git_info_for_file, qualified_name
+from mltrace_otel.instrument.configure import ensure_configured
+from mltrace_otel.instrument.propagation import context_from_env
+from mltrace_otel.instrument.run_handle import RunHandle, attach_run, pointer_names
+
+F = TypeVar("F", bound=Callable[..., Any])
+TRACER_NAME = "mltrace_otel"
+_MISSING = object()
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer(TRACER_NAME)
+
+
+def run_attributes(
+    component: str,
+    *,
+    tags: Iterable[str] = (),
+    description: str | None = None,
+    owner: str | None = None,
+    notes: str | None = None,
+    func: Callable[..., Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if not isinstance(component, str) or not component.strip():
+        raise ValueError("a component run needs a non-empty component name")
+    attrs: dict[str, Any] = {semconv.COMPONENT: component}
+    tag_list = [str(t) for t in tags if t]
+    if tag_list:
+        attrs[semconv.TAGS] = tag_list
+    if description:
+        attrs[semconv.DESCRIPTION] = description
+    if owner:
+        attrs[semconv.OWNER] = owner
+    if notes:
+        attrs[semconv.NOTES] = notes
+    path = function_file(func) if func else None
+    if func is not None:
+        attrs[semconv.CODE_FUNCTION] = qualified_name(func)
+        if path:
+            attrs[semconv.CODE_FILE] = path
+        source = function_source(func)
+        if source:
+            attrs[semconv.CODE_SNAPSHOT] = source
+    commit, git_tags = git_info_for_file(path)
+    if commit:
+        attrs[semconv.GIT_HASH] = commit
+    if git_tags:
+        attrs[semconv.GIT_TAGS] = list(git_tags)
+    if extra:
+        attrs.update(extra)
+    return attrs
+
+
+def _parent_context() -> context.Context | None:
+    """With no span active in this process, join the trace a parent process passed in TRACEPARENT."""
+    if trace.get_current_span().get_span_context().is_valid:
+        return None
+    return context_from_env()
+
+
+@contextmanager
+def component_run(
+    component: str,
+    *,
+    inputs: Iterable[Any] = (),
+    outputs: Iterable[Any] = (),
+    tags: Iterable[str] = (),
+    description: str | None = None,
+    owner: str | None = None,
+    notes: str | None = None,
+    links: Sequence[Link] = (),
+    attributes: dict[str, Any] | None = None,
+    start_time: int | None = None,
+    _func: Callable[..., Any] | None = None,
+) -> Iterator[RunHandle]:
+    """Record the block as one run of ``component``; add IO with ``run.add_input``/``run.add_output``.
+
+    An exception marks the run ERROR with an exception event and propagates: failed runs are stored too.
+    """
+    ensure_configured()
+    attrs = run_attributes(
+        component, tags=tags, description=description, owner=owner, notes=notes, func=_func, extra=attributes
+    )
+    with tracer().start_as_current_span(
+        component, context=_parent_context(), attributes=attrs, links=list(links), start_time=start_time
+    ) as span:
+        handle = RunHandle(span, component, inputs, outputs)
+        token = attach_run(handle)
+        try:
+            yield handle
+        finally:
+            context.detach(token)  # type: ignore[arg-type]
+            handle.finish()
+
+
+class _LocalsCapture:
+    """Final local variables (and the return value) of the outermost call of one code object.
+
+    Uses ``sys.settrace`` with line events off for that frame, so other frames cost one cheap call each and the
+    body is not traced line by line. Only installed when the decorator names variables to capture.
+    """
+
+    def __init__(self, code: CodeType) -> None:
+        self.code = code
+        self.frame: FrameType | None = None
+        self.locals: dict[str, Any] = {}
+        self.returned: Any = _MISSING
+        self._previous: Any = None
+
+    def __enter__(self) -> _LocalsCapture:
+        self._previous = sys.gettrace()
+        sys.settrace(self._on_call)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.settrace(self._previous)
+
+    def _on_call(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "call" and self.frame is None and frame.f_code is self.code:
+            self.frame = frame
+            frame.f_trace_lines = False
+            return self._on_frame_event
+        return self._previous(frame, event, arg) if self._previous else None
+
+    def _on_frame_event(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "return" and frame is self.frame:
+            self.locals = dict(frame.f_locals)
+            self.returned = arg
+        return self._on_frame_event
+
+
+def resolve_vars(names: Iterable[str], values: dict[str, Any], returned: Any, component: str) -> list[str]:
+    """Pointer names from variables: str one, list one per element, None skipped, unknown name ValueError."""
+    pointers: list[str] = []
+    for name in names:
+        if name == "return":  # the return value, even when it was never bound to a local name
+            value = None if returned is _MISSING else returned
+        elif name in values:
+            value = values[name]
+        else:
+            raise ValueError(
+                f"component {component!r}: variable {name!r} is not a local variable or argument of the function; "
+                f"known names: {', '.join(sorted(values)) or '(none)'}"
+            )
+        pointers.extend(pointer_names(value))
+    return pointers
+
+
+def register(
+    component_name: str,
+    inputs: Iterable[Any] = (),
+    outputs: Iterable[Any] = (),
+    input_vars: Iterable[str] = (),
+    output_vars: Iterable[str] = (),
+    input_kwargs: dict[str, Any] | None = None,
+    output_kwargs: dict[str, Any] | None = None,
+    endpoint: bool = False,
+    *,
+    tags: Iterable[str] = (),
+    description: str | None = None,
+    owner: str | None = None,
+) -> Callable[[F], F]:
+    """mltrace 0.17's decorator: each call of the function is one run of ``component_name``.
+
+    ``input_vars``/``output_vars`` name local variables (arguments included, or ``"return"``) whose final values
+    are IO pointers. ``input_kwargs``/``output_kwargs`` name keyword arguments the same way.
+    """
+    in_vars = [*input_vars, *(input_kwargs or {})]
+    out_vars = [*output_vars, *(output_kwargs or {})]
+    tag_list = list(tags)
+    extra = {"mltrace.endpoint": True} if endpoint else None
+
+    def decorate(func: F) -> F:
+        code = getattr(func, "__code__", None)
+        needs_locals = bool(in_vars or out_vars) and code is not None
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with component_run(
+                component_name,
+                inputs=inputs,
+                outputs=outputs,
+                tags=tag_list,
+                description=description,
+                owner=owner,
+                attributes=extra,
+                _func=func,
+            ) as run:
+                if not needs_locals:
+                    return func(*args, **kwargs)
+                capture = _LocalsCapture(code)  # type: ignore[arg-type]
+                try:
+                    with capture:
+                        result = func(*args, **kwargs)
+                except BaseException:
+                    # A failed run still records what it read and wrote, without masking the real error.
+                    if capture.frame is not None:
+                        with contextlib.suppress(ValueError):
+                            _record_vars(run, capture, in_vars, out_vars, component_name)
+                    raise
+                _record_vars(run, capture, in_vars, out_vars, component_name)
+                return result
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with component_run(
+                    component_name,
+                    inputs=inputs,
+                    outputs=outputs,
+                    tags=tag_list,
+                    description=description,
+                    owner=owner,
+                    attributes=extra,
+                    _func=func,
+                ):
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _record_vars(run: RunHandle, capture: _LocalsCapture, in_vars: list[str], out_vars: list[str], name: str) -> None:
+    run.add_inputs(resolve_vars(in_vars, capture.locals, capture.returned, name))
+    run.add_outputs(resolve_vars(out_vars, capture.locals, capture.returned, name))

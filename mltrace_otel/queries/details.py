@@ -1,0 +1,59 @@
+"""Everything about a set of runs at once (IO, dependencies, dependents, staleness, code), for the CLI and API.
+
+A fixed number of statements for any number of runs: each part is one batched query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Connection, select
+
+from mltrace_otel.queries.lineage import dependencies_of, dependents_of
+from mltrace_otel.queries.records import Edge, Run, RunIO, StaleReason
+from mltrace_otel.queries.runs import chunks, run_io_by_ids, runs_by_ids
+from mltrace_otel.queries.staleness import stale_reasons
+from mltrace_otel.store.models import code_snapshots
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    run: Run
+    io: RunIO
+    dependencies: list[Edge]
+    dependents: list[Edge]
+    stale: list[StaleReason]
+    code_snapshot: str | None
+
+
+def snapshots_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in chunks([h for h in hashes if h]):
+        stmt = select(code_snapshots.c.hash, code_snapshots.c.content).where(code_snapshots.c.hash.in_(part))
+        found.update({h: c for h, c in conn.execute(stmt)})
+    return found
+
+
+def run_details(
+    conn: Connection, run_ids: Sequence[str], *, window: timedelta | None = None, with_code: bool = True
+) -> dict[str, RunDetails]:
+    runs = runs_by_ids(conn, run_ids)
+    ids = [rid for rid in run_ids if rid in runs]
+    io = run_io_by_ids(conn, ids)
+    deps = dependencies_of(conn, ids)
+    dependents = dependents_of(conn, ids)
+    stale = stale_reasons(conn, ids, window)
+    code = snapshots_by_hash(conn, [runs[r].code_hash or "" for r in ids]) if with_code else {}
+    return {
+        rid: RunDetails(
+            run=runs[rid],
+            io=io[rid],
+            dependencies=deps[rid],
+            dependents=dependents[rid],
+            stale=stale[rid],
+            code_snapshot=code.get(runs[rid].code_hash or ""),
+        )
+        for rid in ids
+    }

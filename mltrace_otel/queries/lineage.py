@@ -1,0 +1,196 @@
+"""Lineage reads over the materialised edges: per-level batches for loaders, whole graphs in one walk.
+
+Every walk is a recursive CTE with ``UNION`` and a depth cap: ``UNION`` drops repeated (run, depth) rows, and the
+cap ends cycles (a run that rewrites its own input, or span links that loop). A path-string cycle guard would
+explode on diamond-shaped DAGs; this one costs one row per (run, distance).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, text
+
+from mltrace_otel.queries.errors import InvalidArgument, NotFound
+from mltrace_otel.queries.records import Edge, LineageGraph, Run
+from mltrace_otel.queries.runs import RUN_COLUMNS, chunks, normalize_run_id, run_from_row
+from mltrace_otel.store.models import run_edges, run_io, spans
+
+DEFAULT_MAX_DEPTH = 1_000
+
+
+class Direction(StrEnum):
+    UPSTREAM = "upstream"
+    DOWNSTREAM = "downstream"
+
+
+def _edges_where(conn: Connection, column: Any, ids: Sequence[str]) -> list[Edge]:
+    found: list[Edge] = []
+    # Only edges whose other end is a stored run: a span link to a span that has not arrived yet stays hidden
+    # until it does, and then appears with no repair needed.
+    other = run_edges.c.producer_id if column is run_edges.c.consumer_id else run_edges.c.consumer_id
+    for part in chunks(ids):
+        stmt = (
+            select(run_edges.c.consumer_id, run_edges.c.producer_id, run_edges.c.via, run_edges.c.kind)
+            .join(spans, spans.c.span_id == other)
+            .where(column.in_(part))
+            .order_by(spans.c.start_ns, run_edges.c.producer_id, run_edges.c.consumer_id, run_edges.c.via)
+        )
+        found.extend(Edge(*row) for row in conn.execute(stmt))
+    return found
+
+
+def dependencies_of(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[Edge]]:
+    """Edges to the runs each of ``run_ids`` depends on, one statement per 2,000 keys."""
+    result: dict[str, list[Edge]] = {rid: [] for rid in run_ids}
+    for edge in _edges_where(conn, run_edges.c.consumer_id, run_ids):
+        result[edge.consumer_id].append(edge)
+    return result
+
+
+def dependents_of(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[Edge]]:
+    """Edges from the runs that depend on each of ``run_ids``."""
+    result: dict[str, list[Edge]] = {rid: [] for rid in run_ids}
+    for edge in _edges_where(conn, run_edges.c.producer_id, run_ids):
+        result[edge.producer_id].append(edge)
+    return result
+
+
+def latest_producers(conn: Connection, pointers: Sequence[str]) -> dict[str, str]:
+    """The run that last produced each pointer (latest end, ties by span id); pointers never produced are absent."""
+    found: dict[str, str] = {}
+    for part in chunks(pointers):
+        ranked = (
+            select(
+                run_io.c.pointer,
+                run_io.c.span_id,
+            )
+            .where(run_io.c.direction == "out", run_io.c.pointer.in_(part))
+            .order_by(run_io.c.pointer, run_io.c.end_ns, run_io.c.span_id)
+        )
+        # Ascending order: the last row per pointer wins. One pass, no per-pointer query.
+        for pointer, span_id in conn.execute(ranked):
+            found[pointer] = span_id
+    return found
+
+
+def runs_touching(conn: Connection, pointers: Sequence[str], direction: str) -> dict[str, list[str]]:
+    """Run ids that read (``"in"``) or wrote (``"out"``) each pointer, newest first."""
+    result: dict[str, list[str]] = {p: [] for p in pointers}
+    for part in chunks(pointers):
+        stmt = (
+            select(run_io.c.pointer, run_io.c.span_id)
+            .where(run_io.c.direction == direction, run_io.c.pointer.in_(part))
+            .order_by(run_io.c.pointer, run_io.c.start_ns.desc(), run_io.c.span_id.desc())
+        )
+        for pointer, span_id in conn.execute(stmt):
+            result[pointer].append(span_id)
+    return result
+
+
+def _walk_sql(direction: Direction) -> str:
+    near, far = ("consumer_id", "producer_id") if direction is Direction.UPSTREAM else ("producer_id", "consumer_id")
+    return f"""
+WITH RECURSIVE walk(run_id, depth) AS (
+    SELECT span_id, 0 FROM spans WHERE span_id IN :roots
+    UNION
+    SELECT e.{far}, w.depth + 1
+    FROM walk w JOIN run_edges e ON e.{near} = w.run_id
+    WHERE w.depth < :max_depth
+),
+nodes AS (
+    SELECT w.run_id, MIN(w.depth) AS depth FROM walk w JOIN spans s ON s.span_id = w.run_id GROUP BY w.run_id
+)
+"""
+
+
+def _statement(direction: Direction, body: str) -> Any:
+    return text(_walk_sql(direction) + body).bindparams(bindparam("roots", expanding=True))
+
+
+_RUNS_BODY = (
+    "SELECT "
+    + ", ".join(f"s.{c.name}" for c in RUN_COLUMNS)
+    + ", n.depth AS walk_depth FROM nodes n JOIN spans s ON s.span_id = n.run_id "
+    "ORDER BY n.depth, s.start_ns, s.span_id LIMIT :limit"
+)
+_EDGES_BODY = """
+SELECT e.consumer_id, e.producer_id, e.via, e.kind
+FROM run_edges e
+JOIN nodes c ON c.run_id = e.consumer_id
+JOIN nodes p ON p.run_id = e.producer_id
+WHERE {depth_rule}
+ORDER BY e.consumer_id, e.producer_id, e.via
+"""
+
+
+def lineage(
+    conn: Connection,
+    *,
+    run_ids: Sequence[str] = (),
+    output: str | None = None,
+    direction: Direction = Direction.UPSTREAM,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_nodes: int | None = None,
+) -> LineageGraph:
+    """The whole upstream (dependencies) or downstream (dependents) graph of runs or of an output.
+
+    Two statements whatever the graph's size or depth: runs with their distance, then the edges among them.
+    An output starts from its latest producer, as ``trace`` does.
+    """
+    if max_depth < 0:
+        raise InvalidArgument(f"maxDepth must be >= 0 (got {max_depth})")
+    roots = [normalize_run_id(r) for r in run_ids]
+    if output is not None:
+        producer = latest_producers(conn, [output]).get(output)
+        if producer is None:
+            raise NotFound("output", output, "no stored run lists it among its outputs")
+        roots.append(producer)
+    if not roots:
+        raise InvalidArgument("lineage needs a run id or an output")
+    limit = max_nodes + 1 if max_nodes is not None else 2**62
+    params = {"roots": roots, "max_depth": max_depth, "limit": limit}
+    runs: dict[str, Run] = {}
+    depths: dict[str, int] = {}
+    for row in conn.execute(_statement(direction, _RUNS_BODY), params):
+        run = run_from_row(row)
+        runs[run.id] = run
+        depths[run.id] = row._mapping["walk_depth"]
+    missing = [r for r in roots if r not in runs]
+    if missing:
+        raise NotFound("run", missing[0], "list ids with `mltrace recent`")
+    truncated = max_nodes is not None and len(runs) > max_nodes
+    if truncated:
+        for rid in list(runs)[max_nodes:]:
+            del runs[rid], depths[rid]
+    # An edge belongs to the graph when it could have been walked: from a node within the depth cap.
+    near = "c" if direction is Direction.UPSTREAM else "p"
+    body = _EDGES_BODY.format(depth_rule=f"{near}.depth < :max_depth")
+    edges = [
+        Edge(*row) for row in conn.execute(_statement(direction, body), params) if row[0] in runs and row[1] in runs
+    ]
+    return LineageGraph(roots=list(dict.fromkeys(roots)), depths=depths, runs=runs, edges=edges, truncated=truncated)
+
+
+def upstream_sets(conn: Connection, root_ids: Sequence[str], max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, set[str]]:
+    """For each root, the set of runs in its trace (itself included), all roots in one statement."""
+    sql = text(
+        """
+WITH RECURSIVE walk(root_id, run_id, depth) AS (
+    SELECT span_id, span_id, 0 FROM spans WHERE span_id IN :roots
+    UNION
+    SELECT w.root_id, e.producer_id, w.depth + 1
+    FROM walk w JOIN run_edges e ON e.consumer_id = w.run_id
+    WHERE w.depth < :max_depth
+)
+SELECT DISTINCT w.root_id, w.run_id FROM walk w JOIN spans s ON s.span_id = w.run_id
+"""
+    ).bindparams(bindparam("roots", expanding=True))
+    result: dict[str, set[str]] = defaultdict(set)
+    if root_ids:
+        for root, run_id in conn.execute(sql, {"roots": list(dict.fromkeys(root_ids)), "max_depth": max_depth}):
+            result[root].add(run_id)
+    return dict(result)

@@ -1,0 +1,22 @@
+"""Span attribute names the store interprets (DESIGN §1). Everything else is stored as it came."""
+
+from __future__ import annotations
+
+COMPONENT = "mltrace.component"
+INPUTS = "mltrace.inputs"
+OUTPUTS = "mltrace.outputs"
+TAGS = "mltrace.tags"
+DESCRIPTION = "mltrace.component.description"
+OWNER = "mltrace.component.owner"
+GIT_HASH = "mltrace.code.git_hash"
+GIT_TAGS = "mltrace.code.git_tags"
+CODE_SNAPSHOT = "mltrace.code.snapshot"
+NOTES = "mltrace.notes"
+# Explicit IO pointer kinds, one "name=kind" string per pointer; overrides the kind inferred from the name.
+IO_KINDS = "mltrace.io.kinds"
+
+CODE_FUNCTION = "code.function.name"
+CODE_FILE = "code.file.path"
+
+# Span event carrying one before/after test result of a Component run.
+TEST_EVENT = "mltrace.test"

@@ -1,0 +1,69 @@
+"""Engines, one per database address per process (mltrace opened a new engine and connection per call)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from mltrace_otel.config import database_url
+
+_engines: dict[str, Engine] = {}
+_migrated: set[str] = set()
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers (UI, CLI) never block the exporter's writes, and the reverse.
+    cur.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable across application crashes in WAL mode; FULL only adds power-loss safety at 2x fsyncs.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    # Several processes (pipeline, server, CLI) share the file: wait for the writer instead of failing.
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    """A new engine for ``url`` with the settings every part of mltrace-otel relies on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # a server restarted under a long-lived pipeline: reconnect instead of failing
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5, "application_name": "mltrace-otel"},
+    )
+
+
+def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """The shared engine for ``url`` (resolved by :func:`mltrace_otel.config.database_url`), migrated once."""
+    resolved = database_url(url)
+    with _lock:
+        engine = _engines.get(resolved)
+        if engine is None:
+            engine = _engines[resolved] = create_store_engine(resolved)
+    if migrate and resolved not in _migrated:
+        from mltrace_otel.store.migrate import upgrade
+
+        upgrade(engine)
+        _migrated.add(resolved)
+    return engine
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _migrated.clear()

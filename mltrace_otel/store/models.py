@@ -1,0 +1,155 @@
+"""The schema, as SQLAlchemy Core tables (ingest is Core-only: no ORM identity map on the hot path).
+
+Ids are the W3C hex strings (span 16, trace 32 characters), so the API, CLI, UI and SQL all speak the same id.
+Times are integer nanoseconds since the epoch, as OTel carries them: exact, portable between SQLite and Postgres,
+and cheap to compare in the lineage subqueries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+# JSONB on Postgres (compact, indexable for attribute filters), JSON text on SQLite.
+Json = JSON().with_variant(JSONB(), "postgresql")
+# An autoincrementing BIGINT on Postgres and the rowid alias on SQLite (only INTEGER PRIMARY KEY autoincrements there).
+SeqId = BigInteger().with_variant(Integer(), "sqlite")
+
+spans = Table(
+    "spans",
+    metadata,
+    # Arrival order: subscriptions poll "seq > last seen"; never an id clients see.
+    Column("seq", SeqId, primary_key=True, autoincrement=True),
+    Column("span_id", String(16), nullable=False, unique=True),
+    Column("trace_id", String(32), nullable=False),
+    Column("parent_span_id", String(16)),
+    Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("start_ns", BigInteger, nullable=False),
+    Column("end_ns", BigInteger, nullable=False),
+    Column("status_code", String(8), nullable=False),
+    Column("status_message", Text),
+    # Non-null exactly when the span is a component run (carries mltrace.component).
+    Column("component", Text),
+    Column("git_hash", String(64)),
+    Column("code_hash", String(64), ForeignKey("code_snapshots.hash")),
+    Column("notes", Text),
+    Column("service_name", Text),
+    Column("attributes", Json, nullable=False),
+    Column("events", Json, nullable=False),
+    Column("links", Json, nullable=False),
+    Column("resource", Json, nullable=False),
+    Column("scope", Json, nullable=False),
+    Column("ingested_ns", BigInteger, nullable=False),
+)
+# otelTrace(traceId): every span of a trace in one seek.
+Index("ix_spans_trace_id", spans.c.trace_id)
+# history(component): newest first, keyset by (start_ns, span_id).
+Index("ix_spans_component_start", spans.c.component, spans.c.start_ns, spans.c.span_id)
+# recentRuns: runs only, newest first; partial so plain child spans do not bloat it.
+Index(
+    "ix_spans_run_start",
+    spans.c.start_ns,
+    spans.c.span_id,
+    postgresql_where=text("component IS NOT NULL"),
+    sqlite_where=text("component IS NOT NULL"),
+)
+
+code_snapshots = Table(
+    "code_snapshots",
+    metadata,
+    Column("hash", String(64), primary_key=True),  # sha256 of the UTF-8 source
+    Column("content", Text, nullable=False),
+)
+
+components = Table(
+    "components",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("description", Text),
+    Column("owner", Text),
+    # Start time of the run that set each value: "latest value wins" by run time, not by arrival order.
+    Column("description_ns", BigInteger, nullable=False, server_default=text("0")),
+    Column("owner_ns", BigInteger, nullable=False, server_default=text("0")),
+    Column("created_ns", BigInteger, nullable=False),
+)
+
+component_tags = Table(
+    "component_tags",
+    metadata,
+    Column("component", Text, ForeignKey("components.name", ondelete="CASCADE"), primary_key=True),
+    Column("tag", Text, primary_key=True),
+)
+Index("ix_component_tags_tag", component_tags.c.tag)
+
+io_pointers = Table(
+    "io_pointers",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("flagged", Boolean, nullable=False, server_default=text("false")),
+    Column("flagged_ns", BigInteger),
+    Column("created_ns", BigInteger, nullable=False),
+)
+# flaggedOutputs and review: a handful of flagged rows among many.
+Index(
+    "ix_io_pointers_flagged",
+    io_pointers.c.flagged,
+    postgresql_where=text("flagged"),
+    sqlite_where=text("flagged"),
+)
+
+# What each run read ("in") and wrote ("out"). Start/end times and the component are copied from the run
+# (immutable once a span ended) so choosing a producer is one index seek, with no join back to spans.
+run_io = Table(
+    "run_io",
+    metadata,
+    Column("span_id", String(16), primary_key=True),
+    Column("direction", String(3), primary_key=True),
+    Column("pointer", Text, primary_key=True),
+    Column("component", Text, nullable=False),
+    Column("start_ns", BigInteger, nullable=False),
+    Column("end_ns", BigInteger, nullable=False),
+)
+# "Latest producer of X that ended at or before T": seek (out, X), scan end_ns backwards.
+Index("ix_run_io_producer_end", run_io.c.pointer, run_io.c.direction, run_io.c.end_ns, run_io.c.span_id)
+# Fallback when none ended before T (clock skew): latest that *started* before T.
+Index("ix_run_io_producer_start", run_io.c.pointer, run_io.c.direction, run_io.c.start_ns, run_io.c.span_id)
+
+# Materialised lineage: consumer depends on producer, via an IO pointer or a span link ('' for links).
+# Repaired at ingest when a producer arrives late (see store/edges.py), so reads are a plain recursive walk.
+run_edges = Table(
+    "run_edges",
+    metadata,
+    Column("consumer_id", String(16), primary_key=True),
+    Column("producer_id", String(16), primary_key=True),
+    Column("via", Text, primary_key=True),
+    Column("kind", String(4), nullable=False),  # "io" or "link"
+)
+# Downstream walks and dependents: who consumed this run's outputs.
+Index("ix_run_edges_producer", run_edges.c.producer_id, run_edges.c.consumer_id)
+
+LINK_VIA = ""

@@ -1,0 +1,143 @@
+"""The one shape every span takes on its way into the store, whichever path it came by.
+
+The SDK exporter builds records from ``ReadableSpan``; the OTLP receiver builds them from protobuf. Both hand them
+to :func:`mltrace_otel.store.ingest.ingest_spans`, which turns each into rows with one function, so a run means
+the same thing however it arrived.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import StatusCode, format_span_id, format_trace_id
+
+JsonValue = Any
+
+_HEX16 = re.compile(r"^[0-9a-f]{16}$")
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+STATUS_CODES = ("UNSET", "OK", "ERROR")
+SPAN_KINDS = ("INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER", "UNSPECIFIED")
+
+
+class InvalidSpan(ValueError):
+    """A span that cannot be stored; the message names the span and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpanLinkRecord:
+    trace_id: str
+    span_id: str
+    attributes: dict[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanEventRecord:
+    name: str
+    time_ns: int
+    attributes: dict[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanRecord:
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    kind: str
+    start_ns: int
+    end_ns: int
+    status_code: str = "UNSET"
+    status_message: str | None = None
+    attributes: dict[str, JsonValue] = field(default_factory=dict)
+    events: tuple[SpanEventRecord, ...] = ()
+    links: tuple[SpanLinkRecord, ...] = ()
+    resource: dict[str, JsonValue] = field(default_factory=dict)
+    scope: dict[str, JsonValue] = field(default_factory=dict)
+
+    def validate(self) -> SpanRecord:
+        """Return self when storable, else raise :class:`InvalidSpan` saying what is wrong."""
+        where = f"span {self.span_id!r} ({self.name!r})"
+        if not isinstance(self.span_id, str) or not _HEX16.match(self.span_id) or self.span_id == "0" * 16:
+            raise InvalidSpan(f"{where}: span id must be 16 lowercase hex characters, not all zero")
+        if not isinstance(self.trace_id, str) or not _HEX32.match(self.trace_id) or self.trace_id == "0" * 32:
+            raise InvalidSpan(f"{where}: trace id must be 32 lowercase hex characters, not all zero")
+        if self.parent_span_id is not None and not _HEX16.match(self.parent_span_id):
+            raise InvalidSpan(f"{where}: parent span id must be 16 hex characters or absent")
+        if not isinstance(self.start_ns, int) or not isinstance(self.end_ns, int):
+            raise InvalidSpan(f"{where}: start and end times must be integer nanoseconds")
+        if self.start_ns <= 0 or self.end_ns <= 0:
+            raise InvalidSpan(f"{where}: start and end times must be set (got {self.start_ns}, {self.end_ns})")
+        if self.end_ns < self.start_ns:
+            raise InvalidSpan(f"{where}: ends ({self.end_ns}) before it starts ({self.start_ns})")
+        if self.end_ns >= 2**63:
+            raise InvalidSpan(f"{where}: end time {self.end_ns} does not fit in 64 bits")
+        if self.status_code not in STATUS_CODES:
+            raise InvalidSpan(f"{where}: status code {self.status_code!r} is not one of {STATUS_CODES}")
+        if self.kind not in SPAN_KINDS:
+            raise InvalidSpan(f"{where}: span kind {self.kind!r} is not one of {SPAN_KINDS}")
+        for link in self.links:
+            if not _HEX16.match(link.span_id) or not _HEX32.match(link.trace_id):
+                raise InvalidSpan(f"{where}: a span link has a malformed trace or span id")
+        return self
+
+
+def json_value(value: Any) -> JsonValue:
+    """Attribute values as JSON, keeping what came (nested maps, arrays, bytes as base64) without raising."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        # JSON has no NaN/Infinity; keep them readable rather than failing the whole span.
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, Sequence)):
+        return [json_value(v) for v in value]
+    return str(value)
+
+
+def json_attributes(attributes: Mapping[str, Any] | None) -> dict[str, JsonValue]:
+    return {str(k): json_value(v) for k, v in (attributes or {}).items()}
+
+
+def from_readable_span(span: ReadableSpan) -> SpanRecord:
+    """Build a record from an ended SDK span. Never raises for odd attribute values; ids are checked later."""
+    ctx = span.get_span_context()
+    if ctx is None:
+        raise InvalidSpan(f"span {span.name!r} has no span context")
+    parent = span.parent.span_id if span.parent is not None else None
+    status = span.status
+    scope = span.instrumentation_scope
+    return SpanRecord(
+        trace_id=format_trace_id(ctx.trace_id),
+        span_id=format_span_id(ctx.span_id),
+        parent_span_id=format_span_id(parent) if parent else None,
+        name=span.name,
+        kind=span.kind.name,
+        start_ns=span.start_time or 0,
+        end_ns=span.end_time or 0,
+        status_code=StatusCode(status.status_code).name,
+        status_message=status.description or None,
+        attributes=json_attributes(span.attributes),
+        events=tuple(
+            SpanEventRecord(name=e.name, time_ns=e.timestamp, attributes=json_attributes(e.attributes))
+            for e in span.events
+        ),
+        links=tuple(
+            SpanLinkRecord(
+                trace_id=format_trace_id(link.context.trace_id),
+                span_id=format_span_id(link.context.span_id),
+                attributes=json_attributes(link.attributes),
+            )
+            for link in span.links
+        ),
+        resource=json_attributes(span.resource.attributes) if span.resource else {},
+        scope={"name": scope.name, "version": scope.version} if scope else {},
+    )

@@ -1,0 +1,77 @@
+"""Small builders that keep tests readable."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from mltrace_otel.store.span_record import SpanLinkRecord, SpanRecord
+
+_ids = itertools.count(1)
+TRACE = "ab" * 16
+
+
+def new_span_id() -> str:
+    return f"{next(_ids) + 0x1000:016x}"
+
+
+def run_record(
+    component: str,
+    start: int,
+    end: int,
+    inputs: Sequence[str] = (),
+    outputs: Sequence[str] = (),
+    *,
+    span_id: str | None = None,
+    trace_id: str = TRACE,
+    links: Sequence[str] = (),
+    status: str = "UNSET",
+    attributes: dict[str, Any] | None = None,
+) -> SpanRecord:
+    """A component run span; times in seconds (stored as nanoseconds)."""
+    attrs: dict[str, Any] = {"mltrace.component": component}
+    if inputs:
+        attrs["mltrace.inputs"] = list(inputs)
+    if outputs:
+        attrs["mltrace.outputs"] = list(outputs)
+    attrs.update(attributes or {})
+    return SpanRecord(
+        trace_id=trace_id,
+        span_id=span_id or new_span_id(),
+        parent_span_id=None,
+        name=component,
+        kind="INTERNAL",
+        start_ns=int(start * 1e9) + 1_700_000_000 * 10**9,
+        end_ns=int(end * 1e9) + 1_700_000_000 * 10**9,
+        status_code=status,
+        attributes=attrs,
+        links=tuple(SpanLinkRecord(trace_id=trace_id, span_id=s) for s in links),
+    )
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(engine: Engine) -> Iterator[StatementCounter]:
+    """Counts SQL round trips (cursor executions) on ``engine`` inside the block."""
+    counter = StatementCounter()
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
