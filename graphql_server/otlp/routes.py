@@ -1,12 +1,136 @@
-"""Placeholder until the OTLP receiver lands (issue 4)."""
+"""``POST /v1/traces``: the OTLP/HTTP trace receiver (protobuf and JSON, gzip and deflate).
+
+Spans go through :func:`mltrace_otel.store.ingest.ingest_spans`, the same function the SDK exporter uses, so a
+run means the same whichever way it arrived; the answer is 200 only after that transaction committed.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-from starlette.routing import BaseRoute
+import logging
+import time
 
+from opentelemetry import context
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from graphql_server.otlp.auth import authorized
+from graphql_server.otlp.backpressure import IngestSlots
+from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
+from graphql_server.otlp.decode import DecodedBatch, PayloadError, decode_json, decode_protobuf
+from graphql_server.otlp.responses import Encoding, error_response, export_response
 from graphql_server.settings import ServerSettings
+from mltrace_otel.store.ingest import RejectedSpan, ingest_spans
+
+log = logging.getLogger(__name__)
+
+_MEDIA_TYPES = {
+    "application/x-protobuf": Encoding.PROTOBUF,
+    "application/protobuf": Encoding.PROTOBUF,
+    "application/json": Encoding.JSON,
+}
+# How many rejection reasons partial_success spells out; the count covers them all.
+_REASONS_SHOWN = 5
+
+try:  # the key every OTel instrumentation checks before recording (opentelemetry-instrumentation sets the same)
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+except ImportError:  # pragma: no cover - older API
+    _SUPPRESS_INSTRUMENTATION_KEY = context.create_key("suppress_instrumentation")
 
 
 def otlp_routes(settings: ServerSettings, engine: Engine) -> list[BaseRoute]:
-    return []
+    receiver = TraceReceiver(settings, engine)
+    return [Route("/v1/traces", receiver.handle, methods=["POST"])]
+
+
+class TraceReceiver:
+    def __init__(self, settings: ServerSettings, engine: Engine) -> None:
+        self.engine = engine
+        self.token = settings.ingest_token
+        self.max_body_bytes = settings.max_body_bytes
+        self.slots = IngestSlots(settings.max_pending_ingests)
+
+    async def handle(self, request: Request) -> Response:
+        media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        encoding = _MEDIA_TYPES.get(media_type)
+        answer_in = encoding or Encoding.JSON  # an unknown type gets JSON: readable by a person with curl
+        if not authorized(request.headers.get("authorization"), self.token):
+            return error_response(
+                answer_in, 401, "missing or wrong bearer token (Authorization: Bearer <MLTRACE_INGEST_TOKEN>)",
+                {"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+        if encoding is None:
+            return error_response(
+                answer_in, 415, f"unsupported Content-Type {media_type or '(none)'!r}: send application/x-protobuf "
+                "or application/json",
+            )  # fmt: skip
+        coding = content_encoding(request.headers.get("content-encoding"))
+        if coding is None:
+            return error_response(
+                encoding, 415, f"unsupported Content-Encoding {request.headers.get('content-encoding')!r}: use gzip, "
+                "deflate or none",
+            )  # fmt: skip
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return self._too_large(encoding)
+        if not self.slots.try_acquire():
+            retry = self.slots.retry_after_s()
+            return error_response(
+                encoding, 503, f"the receiver is busy storing earlier batches; retry in {retry}s",
+                {"Retry-After": str(retry)},
+            )  # fmt: skip
+        started = time.monotonic()
+        try:
+            raw = await read_capped(request.stream(), self.max_body_bytes)
+            return await run_in_threadpool(self._receive, raw, coding, encoding)
+        except BodyTooLarge:
+            return self._too_large(encoding)
+        except ClientDisconnect:
+            return error_response(encoding, 400, "the client disconnected before sending the whole body")
+        finally:
+            self.slots.release(started)
+
+    def _too_large(self, encoding: Encoding) -> Response:
+        return error_response(
+            encoding, 413, f"the request body exceeds {self.max_body_bytes} bytes after decompression; send "
+            "smaller batches (e.g. a lower max_export_batch_size)",
+        )  # fmt: skip
+
+    def _receive(self, raw: bytes, coding: str, encoding: Encoding) -> Response:
+        """Runs on a worker thread: decompress, decode, store. Never records spans of its own."""
+        token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            try:
+                body = decompress(raw, coding, self.max_body_bytes)
+                batch = decode_json(body) if encoding is Encoding.JSON else decode_protobuf(body)
+            except BodyTooLarge:
+                return self._too_large(encoding)
+            except (BadEncoding, PayloadError) as exc:
+                return error_response(encoding, 400, str(exc))
+            return self._store(batch, encoding)
+        finally:
+            context.detach(token)
+
+    def _store(self, batch: DecodedBatch, encoding: Encoding) -> Response:
+        try:
+            result = ingest_spans(self.engine, batch.records)
+        except DBAPIError as exc:
+            log.warning("OTLP receiver: storing %d spans failed: %s", len(batch.records), exc)
+            detail = str(exc.orig or exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return error_response(encoding, 503, f"the store is unavailable: {detail}", {"Retry-After": "1"})
+        except Exception:
+            log.exception("OTLP receiver: storing %d spans failed", len(batch.records))
+            return error_response(encoding, 500, "storing the spans failed; the server log has the details")
+        rejected = batch.rejected + result.rejected
+        if not rejected:
+            return export_response(encoding)
+        return export_response(encoding, len(rejected), _rejection_message(rejected))
+
+
+def _rejection_message(rejected: list[RejectedSpan]) -> str:
+    shown = "; ".join(r.reason for r in rejected[:_REASONS_SHOWN])
+    more = len(rejected) - _REASONS_SHOWN
+    return f"{len(rejected)} spans rejected: {shown}" + (f" (and {more} more)" if more > 0 else "")
