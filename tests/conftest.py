@@ -37,8 +37,10 @@ def _migrate_template(host: str, port: Any, user: str, dbname: str, password: st
         engine.dispose()
 
 
+# MLTRACE_TEST_PG_DB: a database name of its own for each test session that runs at the same time as others.
+PG_DBNAME = os.environ.get("MLTRACE_TEST_PG_DB", "mltrace_otel_tests")
 pg_server = factories.postgresql_noproc(
-    host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="mltrace_otel_tests", load=[_migrate_template]
+    host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_DBNAME, load=[_migrate_template]
 )
 pg_database = factories.postgresql("pg_server")
 
