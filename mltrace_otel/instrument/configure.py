@@ -88,12 +88,12 @@ def configure(
         elif url and url != _state.exporter.database_url:
             flush()
             _state.exporter.database_url = url
-        for exporter in extra:
-            if exporter not in _state.extra_exporters:
-                processor = _batch(exporter)
+        for other in extra:
+            if other not in _state.extra_exporters:
+                processor = _batch(other)
                 _state.provider.add_span_processor(processor)
                 _state.processors.append(processor)
-                _state.extra_exporters.append(exporter)
+                _state.extra_exporters.append(other)
         return _state.provider
 
 

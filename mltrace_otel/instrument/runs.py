@@ -10,13 +10,13 @@ import contextlib
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import CodeType, FrameType
 from typing import Any, TypeVar
 
 from opentelemetry import context, trace
-from opentelemetry.trace import Link
+from opentelemetry.trace import Link, StatusCode
 
 from mltrace_otel import semconv
 from mltrace_otel.instrument.code_info import function_file, function_source, git_info_for_file, qualified_name
@@ -110,6 +110,13 @@ def component_run(
         token = attach_run(handle)
         try:
             yield handle
+        except (KeyboardInterrupt, SystemExit) as exc:
+            # OTel records only Exception subclasses; a run stopped part-way (Ctrl-C, sys.exit(1)) did not
+            # succeed either, and its outputs may be partial: store it as failed.
+            if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
+                span.record_exception(exc)
+                span.set_status(StatusCode.ERROR, f"interrupted by {type(exc).__name__}")
+            raise
         finally:
             context.detach(token)  # type: ignore[arg-type]
             handle.finish()
@@ -141,6 +148,8 @@ class _LocalsCapture:
         if event == "call" and self.frame is None and frame.f_code is self.code:
             self.frame = frame
             frame.f_trace_lines = False
+            return self._on_frame_event
+        if event == "call" and frame is self.frame:  # a coroutine resumed: keep following it
             return self._on_frame_event
         return self._previous(frame, event, arg) if self._previous else None
 
@@ -236,13 +245,49 @@ def register(
                     owner=owner,
                     attributes=extra,
                     _func=func,
-                ):
-                    return await func(*args, **kwargs)
+                ) as run:
+                    if not needs_locals:
+                        return await func(*args, **kwargs)
+                    capture = _LocalsCapture(code)  # type: ignore[arg-type]
+                    try:
+                        result = await _CapturedCoroutine(func(*args, **kwargs), capture)
+                    except BaseException:
+                        if capture.frame is not None:
+                            with contextlib.suppress(ValueError):
+                                _record_vars(run, capture, in_vars, out_vars, component_name)
+                        raise
+                    capture.returned = result  # the last "return" event of a coroutine may be a suspension
+                    _record_vars(run, capture, in_vars, out_vars, component_name)
+                    return result
 
             return async_wrapper  # type: ignore[return-value]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+class _CapturedCoroutine:
+    """Awaits ``coro`` one step at a time, with the locals capture installed only while the coroutine's own step
+    runs: other tasks interleaving on the event loop are never traced, and their captures never clobber ours."""
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], capture: _LocalsCapture) -> None:
+        self.coro = coro
+        self.capture = capture
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        to_send: Any = None
+        to_throw: BaseException | None = None
+        while True:
+            try:
+                with self.capture:
+                    yielded = self.coro.send(to_send) if to_throw is None else self.coro.throw(to_throw)
+            except StopIteration as stop:
+                return stop.value
+            to_send, to_throw = None, None
+            try:
+                to_send = yield yielded
+            except BaseException as exc:  # cancellation and errors thrown in by the event loop go to the coroutine
+                to_throw = exc
 
 
 def _record_vars(run: RunHandle, capture: _LocalsCapture, in_vars: list[str], out_vars: list[str], name: str) -> None:
