@@ -8,25 +8,34 @@ the same components passed, and a run is "executed" by an output when it is in t
     ochiai(run) = failed(run) / sqrt(total_failed * (failed(run) + passed(run)))
 
 A run in many flagged and few unflagged traces scores near 1; one in every trace scores sqrt(F / (F + P)).
+Components are scored the same way, an output executing a component when any run of it is in the output's trace.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import Connection, func, select
 
+from mltrace_otel.queries.errors import InvalidArgument
 from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, latest_producers, upstream_sets
 from mltrace_otel.queries.pointers import flagged_pointers
 from mltrace_otel.queries.records import IOPointer, Run
-from mltrace_otel.queries.runs import runs_by_ids
-from mltrace_otel.store.models import io_pointers, run_io
+from mltrace_otel.queries.runs import chunks, runs_by_ids
+from mltrace_otel.store.models import io_pointers, run_io, spans
 
 # Unflagged outputs compared against: the most recent ones of the flagged outputs' components. Bounds the cost
-# of review on stores with millions of predictions; the cap is reported in the result.
+# of review on stores with millions of predictions; ``Review.passing_capped`` says when the cap was reached.
 MAX_PASSING_OUTPUTS = 5_000
+
+
+class Ranking(StrEnum):
+    OCHIAI = "ochiai"  # suspiciousness: flagged traces a run is in, discounted by unflagged traces it is in
+    COVERAGE = "coverage"  # mltrace's order: in how many flagged traces a run appears
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,9 @@ class Review:
     total_passed: int
     runs: list[RunScore] = field(default_factory=list)
     components: list[ComponentScore] = field(default_factory=list)
+    producers: dict[str, str] = field(default_factory=dict)  # flagged output -> the run that last produced it
+    ranking: Ranking = Ranking.OCHIAI
+    passing_capped: bool = False  # more unflagged outputs existed than MAX_PASSING_OUTPUTS compared against
 
 
 def ochiai(failed: int, passed: int, total_failed: int) -> float:
@@ -65,42 +77,79 @@ def ochiai(failed: int, passed: int, total_failed: int) -> float:
     return failed / denominator if denominator else 0.0
 
 
-def _explain(failed: int, passed: int, total_failed: int, total_passed: int) -> str:
+def explain(failed: int, passed: int, total_failed: int, total_passed: int) -> str:
+    """The score in numbers: what was counted and how it became the Ochiai value."""
     score = ochiai(failed, passed, total_failed)
+    coverage = 100 * failed / total_failed if total_failed else 0.0
     return (
-        f"in {failed} of {total_failed} flagged and {passed} of {total_passed} unflagged output traces; "
-        f"Ochiai = {failed}/sqrt({total_failed}*({failed}+{passed})) = {score:.3f}"
+        f"in {failed} of {total_failed} flagged output traces (coverage {coverage:.0f}%) and {passed} of "
+        f"{total_passed} unflagged; Ochiai = {failed}/sqrt({total_failed}*({failed}+{passed})) = {score:.3f}"
     )
 
 
-def _passing_outputs(conn: Connection, components: set[str], flagged: set[str]) -> list[str]:
+def _passing_outputs(conn: Connection, components: set[str], flagged: set[str]) -> tuple[list[str], bool]:
+    """The most recent unflagged outputs of ``components``, and whether there were more than the cap."""
     if not components:
-        return []
+        return [], False
     stmt = (
         select(run_io.c.pointer)
         .join(io_pointers, io_pointers.c.name == run_io.c.pointer)
         .where(run_io.c.direction == "out", run_io.c.component.in_(components), io_pointers.c.flagged.is_(False))
         .group_by(run_io.c.pointer)
-        .order_by(func.max(run_io.c.end_ns).desc())
-        .limit(MAX_PASSING_OUTPUTS + len(flagged))
+        .order_by(func.max(run_io.c.end_ns).desc(), run_io.c.pointer)
+        .limit(MAX_PASSING_OUTPUTS + 1)
     )
-    return [p for p in conn.execute(stmt).scalars() if p not in flagged][:MAX_PASSING_OUTPUTS]
+    found = [p for p in conn.execute(stmt).scalars() if p not in flagged]
+    return found[:MAX_PASSING_OUTPUTS], len(found) > MAX_PASSING_OUTPUTS
 
 
-def review(conn: Connection, limit: int | None = None, max_depth: int = DEFAULT_MAX_DEPTH) -> Review:
-    """Rank the runs (and components) in the traces of flagged outputs; a fixed number of statements."""
+def _traces(conn: Connection, roots: Iterable[str], max_depth: int) -> dict[str, set[str]]:
+    traces: dict[str, set[str]] = {}
+    for part in chunks(list(roots)):
+        traces.update(upstream_sets(conn, part, max_depth))
+    return traces
+
+
+def _component_names(conn: Connection, run_ids: Iterable[str]) -> dict[str, str]:
+    """Run id -> component (span name for plain spans reached by a span link); one light statement per 2,000."""
+    found: dict[str, str] = {}
+    for part in chunks(list(run_ids)):
+        stmt = select(spans.c.span_id, func.coalesce(spans.c.component, spans.c.name)).where(spans.c.span_id.in_(part))
+        found.update({rid: name for rid, name in conn.execute(stmt)})
+    return found
+
+
+def review(
+    conn: Connection,
+    limit: int | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    *,
+    rank_by: Ranking | str = Ranking.OCHIAI,
+) -> Review:
+    """Rank the runs (and components) in the traces of flagged outputs, most suspicious first.
+
+    A fixed number of statements whatever the pipeline's size (one more per 2,000 keys of a batch). ``limit``
+    bounds the runs returned; components are all returned.
+    """
+    if limit is not None and limit < 1:
+        raise InvalidArgument(f"limit must be at least 1 (got {limit})")
+    try:
+        ranking = Ranking(rank_by)
+    except ValueError as exc:
+        choices = ", ".join(r.value for r in Ranking)
+        raise InvalidArgument(f"unknown ranking {rank_by!r}; choose one of {choices}") from exc
     flagged = flagged_pointers(conn)
     names = [p.name for p in flagged]
     producers = latest_producers(conn, names)
     unproduced = [n for n in names if n not in producers]
     failing_roots = {n: producers[n] for n in names if n in producers}
     if not failing_roots:
-        return Review(flagged=flagged, unproduced=unproduced, total_failed=0, total_passed=0)
-    root_runs = runs_by_ids(conn, list(set(failing_roots.values())))
-    components = {r.component for r in root_runs.values() if r.component}
-    passing_names = _passing_outputs(conn, components, set(names))
+        return Review(flagged=flagged, unproduced=unproduced, total_failed=0, total_passed=0, ranking=ranking)
+
+    root_components = _component_names(conn, set(failing_roots.values()))
+    passing_names, capped = _passing_outputs(conn, set(root_components.values()), set(names))
     passing_roots = latest_producers(conn, passing_names)
-    traces = upstream_sets(conn, [*failing_roots.values(), *passing_roots.values()], max_depth)
+    traces = _traces(conn, {*failing_roots.values(), *passing_roots.values()}, max_depth)
 
     failed: Counter[str] = Counter()
     passed: Counter[str] = Counter()
@@ -118,28 +167,27 @@ def review(conn: Connection, limit: int | None = None, max_depth: int = DEFAULT_
             passed=passed[rid],
             coverage=failed[rid] / total_failed,
             ochiai=ochiai(failed[rid], passed[rid], total_failed),
-            explanation=_explain(failed[rid], passed[rid], total_failed, total_passed),
+            explanation=explain(failed[rid], passed[rid], total_failed, total_passed),
         )
         for rid in failed
         if rid in runs
     ]
-    scores.sort(key=lambda s: (-s.ochiai, -s.failed, -s.run.start_ns, s.run.id))
+    if ranking is Ranking.OCHIAI:
+        scores.sort(key=lambda s: (-s.ochiai, -s.failed, -s.run.start_ns, s.run.id))
+    else:
+        scores.sort(key=lambda s: (-s.failed, -s.ochiai, -s.run.start_ns, s.run.id))
 
-    # Per component: an output "executes" a component when any run of it is in the output's trace.
+    component_of = _component_names(conn, set(passed) | set(failed))
     comp_failed: defaultdict[str, set[str]] = defaultdict(set)
     comp_passed: defaultdict[str, set[str]] = defaultdict(set)
     comp_runs: defaultdict[str, set[str]] = defaultdict(set)
-    component_of = {rid: r.component or r.name for rid, r in runs.items()}
-    passing_only = set().union(*(traces.get(r, set()) for r in passing_roots.values())) - set(runs)
-    component_of.update({rid: r.component or r.name for rid, r in runs_by_ids(conn, list(passing_only)).items()})
     for output, root in failing_roots.items():
         for rid in traces.get(root, set()):
             comp_failed[component_of[rid]].add(output)
             comp_runs[component_of[rid]].add(rid)
     for output, root in passing_roots.items():
         for rid in traces.get(root, set()):
-            if rid in component_of:
-                comp_passed[component_of[rid]].add(output)
+            comp_passed[component_of[rid]].add(output)
     component_scores = [
         ComponentScore(
             component=name,
@@ -148,11 +196,14 @@ def review(conn: Connection, limit: int | None = None, max_depth: int = DEFAULT_
             runs=len(comp_runs[name]),
             coverage=len(outs) / total_failed,
             ochiai=ochiai(len(outs), len(comp_passed[name]), total_failed),
-            explanation=_explain(len(outs), len(comp_passed[name]), total_failed, total_passed),
+            explanation=explain(len(outs), len(comp_passed[name]), total_failed, total_passed),
         )
         for name, outs in comp_failed.items()
     ]
-    component_scores.sort(key=lambda s: (-s.ochiai, -s.failed, s.component))
+    if ranking is Ranking.OCHIAI:
+        component_scores.sort(key=lambda s: (-s.ochiai, -s.failed, s.component))
+    else:
+        component_scores.sort(key=lambda s: (-s.failed, -s.ochiai, s.component))
     return Review(
         flagged=flagged,
         unproduced=unproduced,
@@ -160,4 +211,7 @@ def review(conn: Connection, limit: int | None = None, max_depth: int = DEFAULT_
         total_passed=total_passed,
         runs=scores[:limit] if limit else scores,
         components=component_scores,
+        producers=failing_roots,
+        ranking=ranking,
+        passing_capped=capped,
     )
