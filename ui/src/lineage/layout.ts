@@ -1,0 +1,79 @@
+// Lineage graph model and layout: dedupe what the API returns (a shared ancestor is one node, several pointers
+// between the same two runs are one edge), then lay the DAG out left-to-right with dagre.
+
+import dagre from "@dagrejs/dagre";
+
+export interface LineageRunIn {
+  id: string;
+}
+
+export interface LineageEdgeIn {
+  producerId: string;
+  consumerId: string;
+  via: string;
+}
+
+export interface MergedEdge {
+  id: string;
+  producerId: string;
+  consumerId: string;
+  via: string[];
+}
+
+export interface Positioned {
+  id: string;
+  x: number; // top-left corner, as React Flow wants
+  y: number;
+}
+
+export const NODE_WIDTH = 220;
+export const NODE_HEIGHT = 64;
+
+/** One node per run id, one edge per (producer, consumer) with every pointer it went through. */
+export function dedupeGraph<N extends LineageRunIn>(
+  nodes: readonly N[],
+  edges: readonly LineageEdgeIn[],
+): { nodes: N[]; edges: MergedEdge[]; dangling: number } {
+  const seen = new Map<string, N>();
+  for (const n of nodes) if (!seen.has(n.id)) seen.set(n.id, n);
+  const merged = new Map<string, MergedEdge>();
+  let dangling = 0;
+  for (const e of edges) {
+    // An edge to a run outside the returned graph (a depth or size cap) cannot be drawn.
+    if (!seen.has(e.producerId) || !seen.has(e.consumerId)) {
+      dangling += 1;
+      continue;
+    }
+    const id = `${e.producerId}->${e.consumerId}`;
+    const existing = merged.get(id);
+    if (existing) {
+      if (e.via && !existing.via.includes(e.via)) existing.via.push(e.via);
+    } else merged.set(id, { id, producerId: e.producerId, consumerId: e.consumerId, via: e.via ? [e.via] : [] });
+  }
+  return { nodes: [...seen.values()], edges: [...merged.values()], dangling };
+}
+
+/** Producers left of consumers; returns top-left positions keyed by run id. */
+export function layoutGraph(
+  nodeIds: readonly string[],
+  edges: readonly { producerId: string; consumerId: string }[],
+  options: { width?: number; height?: number; rankSep?: number; nodeSep?: number } = {},
+): Map<string, Positioned> {
+  const width = options.width ?? NODE_WIDTH;
+  const height = options.height ?? NODE_HEIGHT;
+  const g = new dagre.graphlib.Graph({ multigraph: false });
+  g.setGraph({ rankdir: "LR", ranksep: options.rankSep ?? 80, nodesep: options.nodeSep ?? 16, marginx: 16, marginy: 16 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const id of nodeIds) g.setNode(id, { width, height });
+  for (const e of edges) {
+    // Lineage may contain cycles (an output rewritten by its consumer); dagre breaks them itself.
+    if (e.producerId !== e.consumerId) g.setEdge(e.producerId, e.consumerId);
+  }
+  dagre.layout(g);
+  const positions = new Map<string, Positioned>();
+  for (const id of nodeIds) {
+    const n = g.node(id);
+    positions.set(id, { id, x: n.x - width / 2, y: n.y - height / 2 });
+  }
+  return positions;
+}
