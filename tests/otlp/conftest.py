@@ -12,6 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from graphql_server.app import create_app
@@ -22,12 +23,18 @@ ServeFactory = Callable[..., AbstractContextManager[str]]
 
 @contextmanager
 def running_server(settings: ServerSettings) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    """The app for ``settings`` served by uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    with running_app(create_app(settings)) as base:
+        yield base
+
+
+@contextmanager
+def running_app(app: Starlette) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
