@@ -30,13 +30,14 @@ class Direction(StrEnum):
 def _edges_where(conn: Connection, column: Any, ids: Sequence[str]) -> list[Edge]:
     found: list[Edge] = []
     # Only edges whose other end is a stored run: a span link to a span that has not arrived yet stays hidden
-    # until it does, and then appears with no repair needed.
+    # until it does, and then appears with no repair needed; a link to a plain span (no mltrace.component) is
+    # part of the OTel trace, not of lineage.
     other = run_edges.c.producer_id if column is run_edges.c.consumer_id else run_edges.c.consumer_id
     for part in chunks(ids):
         stmt = (
             select(run_edges.c.consumer_id, run_edges.c.producer_id, run_edges.c.via, run_edges.c.kind)
             .join(spans, spans.c.span_id == other)
-            .where(column.in_(part))
+            .where(column.in_(part), spans.c.component.is_not(None))
             .order_by(spans.c.start_ns, run_edges.c.producer_id, run_edges.c.consumer_id, run_edges.c.via)
         )
         found.extend(Edge(*row) for row in conn.execute(stmt))
@@ -102,7 +103,9 @@ WITH RECURSIVE walk(run_id, depth) AS (
     WHERE w.depth < :max_depth
 ),
 nodes AS (
-    SELECT w.run_id, MIN(w.depth) AS depth FROM walk w JOIN spans s ON s.span_id = w.run_id GROUP BY w.run_id
+    SELECT w.run_id, MIN(w.depth) AS depth FROM walk w JOIN spans s ON s.span_id = w.run_id
+    WHERE s.component IS NOT NULL OR w.depth = 0  -- linked plain spans are not lineage nodes (they have no edges)
+    GROUP BY w.run_id
 )
 """
 
@@ -187,6 +190,7 @@ WITH RECURSIVE walk(root_id, run_id, depth) AS (
     WHERE w.depth < :max_depth
 )
 SELECT DISTINCT w.root_id, w.run_id FROM walk w JOIN spans s ON s.span_id = w.run_id
+WHERE s.component IS NOT NULL OR w.run_id = w.root_id
 """
     ).bindparams(bindparam("roots", expanding=True))
     result: dict[str, set[str]] = defaultdict(set)
