@@ -1,12 +1,57 @@
-"""Placeholder until the GraphQL API lands (issue 3)."""
+"""``/graphql``: POST for queries and mutations, GraphiQL on GET from a browser, websockets for subscriptions.
+
+Built once per app: one Schema, one per-process run feed, fresh loaders per request (graphql_server.context).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-from starlette.routing import BaseRoute
+from typing import Any
 
+from opentelemetry import context as otel_context
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from graphql_server.context import Context
+from graphql_server.database import Database, suppressed
+from graphql_server.schema import build_schema
 from graphql_server.settings import ServerSettings
+from graphql_server.subscriptions.run_feed import RunFeed
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, settings: ServerSettings, engine: Engine) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql",
+            # GET serves GraphiQL only: queries travel by POST (no query strings in logs, no CSRF by link).
+            allow_queries_via_get=False,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.settings = settings
+        self.db = Database(engine)
+        self.feed = RunFeed(self.db, settings.poll_interval_s)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
+        return Context(db=self.db, settings=self.settings, feed=self.feed, request=request, response=response)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The server must not trace itself into its own store: no instrumentation inside the API.
+        token: Any = suppressed()
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            otel_context.detach(token)
 
 
 def graphql_routes(settings: ServerSettings, engine: Engine) -> list[BaseRoute]:
-    return []
+    app = GraphQLApp(settings, engine)
+    return [
+        Route("/graphql", app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", app),
+    ]

@@ -1,0 +1,86 @@
+"""Error policy: clients get messages they can act on, never internals; the server log gets the details.
+
+- ``NotFound`` and ``InvalidArgument`` from the query layer pass through with their message (which names what was
+  not found or what was wrong) and an ``extensions.code`` of ``NOT_FOUND`` / ``BAD_USER_INPUT``.
+- ``GraphQLError`` raised on purpose (limits) and validation errors pass through unchanged.
+- Anything else is logged with its traceback under a short reference, and the client sees only that reference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from mltrace_otel.config import ConfigError
+from mltrace_otel.queries.errors import InvalidArgument, NotFound
+
+log = logging.getLogger("graphql_server.errors")
+
+_REFERENCE = "_mltrace_error_reference"
+CLIENT_ERRORS = (NotFound, InvalidArgument, ConfigError)
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, (*CLIENT_ERRORS, GraphQLError))
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging only the errors that are the server's fault (with traceback)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        for error in errors:
+            if not _is_internal(error):
+                log.debug("GraphQL client error at %s: %s", error.path, error.message)
+                continue
+            reference = uuid.uuid4().hex[:12]
+            # An exception type with __slots__ refuses the attribute: the log still has the reference.
+            with contextlib.suppress(AttributeError):
+                setattr(error.original_error, _REFERENCE, reference)
+            log.error(
+                "GraphQL internal error %s at %s: %s",
+                reference,
+                error.path,
+                error.message,
+                exc_info=error.original_error,
+            )
+
+
+class ErrorPolicy(MaskErrors):
+    """Rewrite resolver errors: client errors get a code, internal errors are masked behind a reference."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda e: e.original_error is not None)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, GraphQLError):
+            return error
+        if isinstance(original, NotFound):
+            message, extensions = error.message, {"code": "NOT_FOUND", "what": original.what, "key": original.key}
+        elif isinstance(original, CLIENT_ERRORS):
+            message, extensions = error.message, {"code": "BAD_USER_INPUT"}
+        else:
+            reference = getattr(original, _REFERENCE, None) or "unlogged"
+            message = f"internal server error (reference {reference}); the server log has the details"
+            extensions = {"code": "INTERNAL_SERVER_ERROR", "reference": reference}
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions=extensions,
+        )
+
+
+def limit_exceeded(message: str, limit: str, maximum: int) -> GraphQLError:
+    """An over-limit error that names the limit and the setting that raises it."""
+    return GraphQLError(message, extensions={"code": "LIMIT_EXCEEDED", "limit": limit, "max": maximum})

@@ -1,0 +1,34 @@
+"""Guards against abusive queries, from ServerSettings: depth, aliases, tokens, introspection.
+
+Extensions are passed as factories (instances are deprecated) so each operation gets fresh state.
+The lineage node cap is enforced where lineage is resolved (operations/query.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from graphql_server.errors import ErrorPolicy
+from graphql_server.settings import ServerSettings
+
+ExtensionFactory = Callable[[], SchemaExtension]
+
+
+def schema_extensions(settings: ServerSettings) -> list[ExtensionFactory]:
+    extensions: list[ExtensionFactory] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ErrorPolicy,
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return extensions

@@ -1,0 +1,1 @@
+"""The root operation types: Query, Mutation (Subscription lives in graphql_server.subscriptions)."""

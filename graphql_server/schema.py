@@ -1,0 +1,19 @@
+"""Assembles the one Schema: Query, Mutation, Subscription, with the guards and error policy of the settings."""
+
+from __future__ import annotations
+
+from graphql_server.errors import Schema
+from graphql_server.guards import schema_extensions
+from graphql_server.operations.mutation import Mutation
+from graphql_server.operations.query import Query
+from graphql_server.settings import ServerSettings
+from graphql_server.subscriptions.subscription import Subscription
+
+
+def build_schema(settings: ServerSettings | None = None) -> Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=schema_extensions(settings or ServerSettings()),
+    )

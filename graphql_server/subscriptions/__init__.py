@@ -1,0 +1,1 @@
+"""Live updates: the Subscription root type and the per-process feed of newly stored runs."""
