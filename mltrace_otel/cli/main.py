@@ -1,27 +1,12 @@
-"""``mltrace``: placeholder entry point; the full CLI lands with issue 5."""
+"""``mltrace``: the console script's entry point (``mltrace_otel.cli.main:app``)."""
 
 from __future__ import annotations
 
-import typer
+from mltrace_otel.cli.app import app
+from mltrace_otel.cli.commands import admin, components, flags, lineage, runs
 
-app = typer.Typer(help="mltrace-otel: lineage of ML pipeline runs, on OpenTelemetry.", no_args_is_help=True)
+# Importing the command modules registers their commands, in the order `mltrace --help` lists them.
+__all__ = ["admin", "app", "components", "flags", "lineage", "runs"]
 
-
-@app.command()
-def serve(
-    host: str = typer.Option("127.0.0.1", help="interface to listen on"),
-    port: int = typer.Option(8080, help="port to listen on"),
-    database_url: str | None = typer.Option(None, "--database-url", help="store address"),
-) -> None:
-    """Start the server: GraphQL API, OTLP/HTTP receiver and web UI."""
-    from graphql_server.main import serve as run_server
-
-    run_server(host=host, port=port, database_url=database_url)
-
-
-@app.command()
-def version() -> None:
-    """Print the version."""
-    from mltrace_otel import __version__
-
-    typer.echo(__version__)
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,77 @@
+"""Administration: ``serve``, ``db upgrade``, ``clear``, ``version``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import click
+import typer
+
+from mltrace_otel.cli.app import app, database_backend, options, reports_errors, say
+from mltrace_otel.cli.backend import CliError
+
+db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+@reports_errors
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65_535, help="Port to listen on.")] = 8080,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", metavar="URL", help="Store address (overrides the global option).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Start the server: GraphQL API, OTLP/HTTP receiver and web UI."""
+    opts = options(ctx)
+    if opts.server:
+        raise CliError("`mltrace serve` starts a server; it cannot run through --server", 2)
+    try:
+        from graphql_server.main import serve as run_server
+    except ImportError as exc:
+        raise CliError(f'the server is not installed ({exc}); pip install "mltrace-otel[server]"') from exc
+    run_server(host=host, port=port, database_url=database_url or opts.database_url)
+
+
+@db_app.command("upgrade")
+@reports_errors
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create the store or migrate its schema to this version of mltrace-otel (safe to repeat)."""
+    store = database_backend(ctx, "db upgrade")
+    before, after = store.upgrade()
+    if before == after:
+        say(f"{store.safe_url} is up to date (revision {after}).")
+    else:
+        say(f"Upgraded {store.safe_url} from revision {before or '(empty)'} to {after}.")
+
+
+@app.command()
+@reports_errors
+def clear(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete every run, edge, component, tag, flag and code snapshot. Other tables in the database are untouched."""
+    store = database_backend(ctx, "clear")
+    if not yes:
+        try:
+            confirmed = typer.confirm(f"Delete all mltrace data in {store.safe_url}?", default=False)
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            raise CliError("nothing was deleted (confirm, or pass --yes)", 1)
+    deleted = store.clear()
+    say(f"Deleted {deleted.get('spans', 0)} spans and everything recorded with them from {store.safe_url}.")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from mltrace_otel import __version__
+
+    typer.echo(__version__)
