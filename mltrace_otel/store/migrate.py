@@ -33,8 +33,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if conn.dialect.name == "postgresql":
             # Held until this transaction ends, so a second server waits, then finds nothing to do.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
-        elif MigrationContext.configure(conn).get_current_revision() == head_revision():
-            return
+        else:
+            # pysqlite runs DDL outside any transaction: take SQLite's write lock first, so a process starting
+            # at the same moment waits (busy_timeout), then finds the schema current instead of racing it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if MigrationContext.configure(conn).get_current_revision() == head_revision():
+                return
         cfg = _config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)

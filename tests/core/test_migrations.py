@@ -1,0 +1,102 @@
+"""Alembic migrations: from an empty database, applied twice, down and up again, next to foreign tables."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import create_engine, inspect, text
+
+from mltrace_otel.store.engine import create_store_engine, get_engine
+from mltrace_otel.store.migrate import current_revision, downgrade, head_revision, upgrade
+from mltrace_otel.store.models import metadata
+
+OUR_TABLES = set(metadata.tables)
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_creates_every_table_and_index(empty_db_url: str) -> None:
+    assert _tables(empty_db_url) == set()
+    engine = create_store_engine(empty_db_url)
+    try:
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        inspector = inspect(engine)
+        assert OUR_TABLES | {"alembic_version"} <= set(inspector.get_table_names())
+        for table in metadata.tables.values():
+            stored = {ix["name"] for ix in inspector.get_indexes(table.name)}
+            declared = {ix.name for ix in table.indexes}
+            assert declared <= stored, f"{table.name}: missing {declared - stored}"
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_twice_is_a_no_op_that_keeps_data(empty_db_url: str) -> None:
+    engine = create_store_engine(empty_db_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO code_snapshots (hash, content) VALUES ('h', 'print(1)')"))
+        upgrade(engine)
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT content FROM code_snapshots")).scalar_one() == "print(1)"
+    finally:
+        engine.dispose()
+
+
+def test_the_shared_engine_migrates_an_empty_database_on_first_use(empty_db_url: str) -> None:
+    engine = get_engine(empty_db_url)
+    assert current_revision(engine) == head_revision()
+    assert get_engine(empty_db_url) is engine  # one engine per address, reused
+
+
+def test_downgrade_removes_only_our_tables_and_upgrade_restores_them(empty_db_url: str) -> None:
+    engine = create_store_engine(empty_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE customer_orders (id INTEGER PRIMARY KEY, total INTEGER)"))
+            conn.execute(text("INSERT INTO customer_orders VALUES (1, 99)"))
+        upgrade(engine)
+        downgrade(engine)
+        assert current_revision(engine) is None
+        remaining = _tables(empty_db_url)
+        assert "customer_orders" in remaining
+        assert not (OUR_TABLES & remaining)
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert _tables(empty_db_url) >= OUR_TABLES
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT total FROM customer_orders")).scalar_one() == 99
+    finally:
+        engine.dispose()
+
+
+def test_several_processes_starting_at_once_migrate_once(empty_db_url: str) -> None:
+    engines = [create_store_engine(empty_db_url) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def start(engine: object) -> None:
+        try:
+            upgrade(engine)  # type: ignore[arg-type]
+        except BaseException as exc:  # collected and asserted on below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert all(current_revision(e) == head_revision() for e in engines)
+    finally:
+        for e in engines:
+            e.dispose()
