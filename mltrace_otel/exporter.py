@@ -3,6 +3,11 @@
 It runs on the BatchSpanProcessor's worker thread, never the caller's. The BSP ignores export results and never
 retries, so this class owns retrying (bounded), counting and logging what it could not store, and it never
 raises into the processor: tracing failures must not crash or block a pipeline.
+
+A large batch is cut into chunks that are stored on a small pool of threads while the next chunk is converted:
+converting spans is Python work, storing them is mostly waiting on the database, so the two overlap. Each chunk
+is its own idempotent transaction and lineage does not depend on arrival order, so chunks may commit in any
+order; ``export`` returns only once every chunk is committed.
 """
 
 from __future__ import annotations
@@ -11,13 +16,17 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
+from opentelemetry import context
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from mltrace_otel.store.span_record import SpanRecord, from_readable_span
 
 log = logging.getLogger(__name__)
+
+CHUNK = 1_024
 
 
 class MltraceSpanExporter(SpanExporter):
@@ -33,6 +42,7 @@ class MltraceSpanExporter(SpanExporter):
         *,
         max_attempts: int = 3,
         retry_delay_s: float = 0.2,
+        workers: int = 2,
     ) -> None:
         self.database_url = database_url
         self.max_attempts = max(1, max_attempts)
@@ -43,11 +53,40 @@ class MltraceSpanExporter(SpanExporter):
         self.failed_spans = 0
         self._failing = False
         self._shutdown = False
+        self._workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._shutdown:
             return SpanExportResult.FAILURE
+        with self._lock:  # one batch at a time: counters and the failure log stay consistent
+            try:
+                return self._export(spans)
+            except Exception:  # never raise into the processor, whatever went wrong
+                log.exception("mltrace-otel: unexpected error while exporting %d spans", len(spans))
+                self.failed_spans += len(spans)
+                return SpanExportResult.FAILURE
+
+    def _export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if len(spans) <= CHUNK:
+            return self._finish([self._store(self._convert(spans))])
+        pool = self._executor()
+        futures: list[Future[bool]] = []
+        for start in range(0, len(spans), CHUNK):
+            records = self._convert(spans[start : start + CHUNK])  # overlaps with the chunks being stored
+            futures.append(pool.submit(self._store_suppressed, records))
+        return self._finish([f.result() for f in futures])
+
+    def _finish(self, outcomes: list[bool]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS if all(outcomes) else SpanExportResult.FAILURE
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="mltrace-export")
+        return self._pool
+
+    def _convert(self, spans: Sequence[ReadableSpan]) -> list[SpanRecord]:
         records: list[SpanRecord] = []
         for span in spans:
             try:
@@ -55,13 +94,23 @@ class MltraceSpanExporter(SpanExporter):
             except Exception as exc:  # a span the SDK should never produce; count it, keep the rest
                 self.rejected_spans += 1
                 log.warning("mltrace-otel: could not read span %r: %s", getattr(span, "name", "?"), exc)
-        with self._lock:  # one batch at a time keeps retries ordered when several processors share us
-            return self._store(records)
+        return records
 
-    def _store(self, records: list[SpanRecord]) -> SpanExportResult:
+    def _store_suppressed(self, records: list[SpanRecord]) -> bool:
+        # Off the BSP thread the SDK's suppression is gone: without it, an instrumented database driver would
+        # trace our own inserts and feed them back into this exporter.
+        token = context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            return self._store(records)
+        finally:
+            context.detach(token)
+
+    def _store(self, records: list[SpanRecord]) -> bool:
         from mltrace_otel.store.engine import get_engine
         from mltrace_otel.store.ingest import ingest_spans
 
+        if not records:
+            return True
         last_error: Exception | None = None
         for attempt in range(self.max_attempts):
             try:
@@ -79,7 +128,7 @@ class MltraceSpanExporter(SpanExporter):
             if self._failing:
                 self._failing = False
                 log.warning("mltrace-otel: storing spans again (%d spans were lost before)", self.failed_spans)
-            return SpanExportResult.SUCCESS
+            return True
         self.failed_spans += len(records)
         if not self._failing:
             # Once per outage, not once per batch: a pipeline exporting every second would otherwise flood logs.
@@ -92,10 +141,12 @@ class MltraceSpanExporter(SpanExporter):
                 type(last_error).__name__,
                 str(last_error).splitlines()[0] if last_error else "",
             )
-        return SpanExportResult.FAILURE
+        return False
 
     def shutdown(self) -> None:
         self._shutdown = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return True

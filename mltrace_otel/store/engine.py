@@ -42,7 +42,13 @@ def create_store_engine(url: str) -> Engine:
         pool_pre_ping=True,  # a server restarted under a long-lived pipeline: reconnect instead of failing
         pool_size=5,
         max_overflow=10,
-        connect_args={"connect_timeout": 5, "application_name": "mltrace-otel"},
+        connect_args={
+            "connect_timeout": 5,
+            "application_name": "mltrace-otel",
+            # Our statements are many short index seeks; JIT compiling them costs more than it saves
+            # (measured: 28 ms of a 174 ms edge repair).
+            "options": "-c jit=off",
+        },
     )
 
 

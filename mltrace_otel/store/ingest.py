@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine, case
 
 from mltrace_otel import semconv
 from mltrace_otel.pointers import PointerKind, infer_kind, parse_kind
+from mltrace_otel.store.bulk import BulkWriter, begin_ingest, dumps, without_nul, writer_for
 from mltrace_otel.store.edges import repair_edges
-from mltrace_otel.store.models import code_snapshots, component_tags, components, io_pointers, run_io, spans
+from mltrace_otel.store.models import components, io_pointers
 from mltrace_otel.store.span_record import InvalidSpan, JsonValue, SpanRecord
-from mltrace_otel.store.upsert import dialect_insert, insert_ignore
+from mltrace_otel.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,13 @@ def string_list(value: JsonValue) -> list[str]:
         return []
     items = value if isinstance(value, list) else [value]
     out = [v if isinstance(v, str) else str(v) for v in items if v is not None]
-    return list(dict.fromkeys(s for s in out if s != ""))
+    return list(dict.fromkeys(without_nul(s) for s in out if s != ""))
 
 
 def _optional_str(value: JsonValue) -> str | None:
     if value is None or value == "":
         return None
-    return value if isinstance(value, str) else str(value)
+    return without_nul(value if isinstance(value, str) else str(value))
 
 
 def run_facts(record: SpanRecord) -> _RunFacts | None:
@@ -105,41 +106,69 @@ def _link_json(record: SpanRecord) -> list[dict[str, Any]]:
     return [{"trace_id": li.trace_id, "span_id": li.span_id, "attributes": li.attributes} for li in record.links]
 
 
-def span_row(record: SpanRecord, facts: _RunFacts | None, now_ns: int) -> tuple[dict[str, Any], dict[str, str] | None]:
-    """The ``spans`` row of one record, and its code snapshot row when it carries one (stored once per content)."""
+SPAN_COLUMNS = (
+    "span_id",
+    "trace_id",
+    "parent_span_id",
+    "name",
+    "kind",
+    "start_ns",
+    "end_ns",
+    "status_code",
+    "status_message",
+    "component",
+    "git_hash",
+    "code_hash",
+    "notes",
+    "service_name",
+    "attributes",
+    "events",
+    "links",
+    "resource",
+    "scope",
+    "ingested_ns",
+)
+RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns")
+POINTER_COLUMNS = ("name", "kind", "created_ns")
+
+
+def span_row(
+    record: SpanRecord, facts: _RunFacts | None, now_ns: int
+) -> tuple[tuple[Any, ...], tuple[str, str] | None]:
+    """The ``spans`` row of one record (in SPAN_COLUMNS order, JSON already serialised), and its code snapshot
+    (hash, source) when it carries one: sources are stored once per distinct content, the span keeps the hash."""
     attributes = dict(record.attributes)
-    snapshot_row = None
+    snapshot = None
     code_hash = None
     source = attributes.pop(semconv.CODE_SNAPSHOT, None)
     if isinstance(source, str) and source:
         code_hash = snapshot_hash(source)
-        snapshot_row = {"hash": code_hash, "content": source}
+        snapshot = (code_hash, source)
     elif source is not None:
         attributes[semconv.CODE_SNAPSHOT] = source  # not text: keep it as it came
     service = record.resource.get("service.name")
-    row = {
-        "span_id": record.span_id,
-        "trace_id": record.trace_id,
-        "parent_span_id": record.parent_span_id,
-        "name": record.name,
-        "kind": record.kind,
-        "start_ns": record.start_ns,
-        "end_ns": record.end_ns,
-        "status_code": record.status_code,
-        "status_message": record.status_message,
-        "component": facts.component if facts else None,
-        "git_hash": _optional_str(attributes.get(semconv.GIT_HASH)),
-        "code_hash": code_hash,
-        "notes": _optional_str(attributes.get(semconv.NOTES)),
-        "service_name": service if isinstance(service, str) else None,
-        "attributes": attributes,
-        "events": _event_json(record),
-        "links": _link_json(record),
-        "resource": record.resource,
-        "scope": record.scope,
-        "ingested_ns": now_ns,
-    }
-    return row, snapshot_row
+    return (
+        record.span_id,
+        record.trace_id,
+        record.parent_span_id,
+        without_nul(record.name),
+        record.kind,
+        record.start_ns,
+        record.end_ns,
+        record.status_code,
+        without_nul(record.status_message),
+        facts.component if facts else None,
+        _optional_str(attributes.get(semconv.GIT_HASH)),
+        code_hash,
+        _optional_str(attributes.get(semconv.NOTES)),
+        service if isinstance(service, str) else None,
+        dumps(attributes),
+        dumps(_event_json(record)),
+        dumps(_link_json(record)),
+        dumps(record.resource),
+        dumps(record.scope),
+        now_ns,
+    ), snapshot
 
 
 def ingest_spans(target: Engine | Connection, records: Iterable[SpanRecord]) -> IngestResult:
@@ -172,80 +201,75 @@ def ingest_spans(target: Engine | Connection, records: Iterable[SpanRecord]) -> 
 
 
 def _write(conn: Connection, valid: dict[str, tuple[SpanRecord, _RunFacts | None]], result: IngestResult) -> None:
+    begin_ingest(conn)
+    writer = writer_for(conn)
     now_ns = time.time_ns()
-    span_rows: list[dict[str, Any]] = []
-    snapshots: dict[str, dict[str, str]] = {}
+    span_rows: list[tuple[Any, ...]] = []
+    snapshots: dict[str, tuple[str, str]] = {}
     for record, facts in valid.values():
         row, snapshot = span_row(record, facts, now_ns)
         span_rows.append(row)
         if snapshot:
-            snapshots[snapshot["hash"]] = snapshot
-    if snapshots:
-        conn.execute(insert_ignore(conn, code_snapshots, ["hash"]), list(snapshots.values())).all()
-    inserted = conn.execute(insert_ignore(conn, spans, ["span_id"]), span_rows).scalars().all()
-    new_ids = set(inserted)
+            snapshots[snapshot[0]] = snapshot
+    # Snapshots first: spans reference them by hash.
+    writer.insert_ignore("code_snapshots", ("hash", "content"), list(snapshots.values()), ("hash",))
+    new_ids = writer.insert_new_spans(SPAN_COLUMNS, span_rows)
     result.stored = len(new_ids)
     result.duplicates += len(valid) - len(new_ids)
     result.new_span_ids = [sid for sid in valid if sid in new_ids]
+    # Only spans that were new contribute IO, components and edges: re-delivery changes nothing.
     new_runs = [(record, facts) for sid, (record, facts) in valid.items() if sid in new_ids and facts is not None]
     if new_runs:
-        _write_runs(conn, new_runs, now_ns)
+        _write_runs(conn, writer, new_runs, now_ns)
 
 
-def _write_runs(conn: Connection, runs: list[tuple[SpanRecord, _RunFacts]], now_ns: int) -> None:
+def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecord, _RunFacts]], now_ns: int) -> None:
     comps: dict[str, dict[str, Any]] = {}
     tags: set[tuple[str, str]] = set()
-    pointers: dict[str, dict[str, Any]] = {}
+    pointers: dict[str, tuple[str, str, int]] = {}
     explicit: dict[str, dict[str, Any]] = {}
-    io_rows: list[dict[str, Any]] = []
+    io_rows: list[tuple[Any, ...]] = []
+    new_inputs: list[tuple[str, str, int]] = []
+    new_outputs: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
     for record, facts in runs:
         # Aggregate per component first: one upsert statement may not touch a row twice (Postgres).
-        comp = comps.setdefault(
-            facts.component,
-            {
+        comp = comps.get(facts.component)
+        if comp is None:
+            comp = comps[facts.component] = {
                 "name": facts.component,
                 "description": None,
                 "description_ns": 0,
                 "owner": None,
                 "owner_ns": 0,
                 "created_ns": now_ns,
-            },
-        )
+            }
         if facts.description is not None and record.start_ns >= comp["description_ns"]:
             comp["description"], comp["description_ns"] = facts.description, record.start_ns
         if facts.owner is not None and record.start_ns >= comp["owner_ns"]:
             comp["owner"], comp["owner_ns"] = facts.owner, record.start_ns
-        tags.update((facts.component, t) for t in facts.tags)
+        for tag in facts.tags:
+            tags.add((facts.component, tag))
         for direction, names in (("in", facts.inputs), ("out", facts.outputs)):
             for name in names:
-                io_rows.append(
-                    {
-                        "span_id": record.span_id,
-                        "direction": direction,
-                        "pointer": name,
-                        "component": facts.component,
-                        "start_ns": record.start_ns,
-                        "end_ns": record.end_ns,
-                    }
-                )
+                io_rows.append((record.span_id, direction, name, facts.component, record.start_ns, record.end_ns))
+                (new_inputs if direction == "in" else new_outputs).append((record.span_id, name, record.start_ns))
                 kind = facts.explicit_kinds.get(name)
-                row = {"name": name, "kind": (kind or infer_kind(name)).value, "created_ns": now_ns}
-                (explicit if kind else pointers)[name] = row
+                if kind:
+                    explicit[name] = {"name": name, "kind": kind.value, "created_ns": now_ns}
+                elif name not in pointers:
+                    pointers[name] = (name, infer_kind(name).value, now_ns)
         links.extend((record.span_id, link.span_id) for link in record.links)
     _upsert_components(conn, list(comps.values()))
-    if tags:
-        rows = [{"component": c, "tag": t} for c, t in sorted(tags)]
-        conn.execute(insert_ignore(conn, component_tags, ["component", "tag"]), rows).all()
-    if pointers:
-        conn.execute(insert_ignore(conn, io_pointers, ["name"]), list(pointers.values())).all()
+    writer.insert_ignore("component_tags", ("component", "tag"), sorted(tags), ("component", "tag"))
+    writer.insert_ignore("io_pointers", POINTER_COLUMNS, list(pointers.values()), ("name",))
     if explicit:
         stmt = dialect_insert(conn, io_pointers)
         stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"kind": stmt.excluded.kind})
         conn.execute(stmt.returning(io_pointers.c.name), list(explicit.values())).all()
-    if io_rows:
-        conn.execute(insert_ignore(conn, run_io, ["span_id", "direction", "pointer"]), io_rows).all()
-    repair_edges(conn, [record.span_id for record, _ in runs], links)
+    # IO rows belong to spans that are new in this transaction: nothing to conflict with.
+    writer.append("run_io", RUN_IO_COLUMNS, io_rows)
+    repair_edges(conn, writer, new_inputs, new_outputs, links)
 
 
 def _upsert_components(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -123,21 +123,33 @@ Index(
 )
 
 # What each run read ("in") and wrote ("out"). Start/end times and the component are copied from the run
-# (immutable once a span ended) so choosing a producer is one index seek, with no join back to spans.
+# (immutable once a span ended) so choosing a producer is one index seek, with no join back to spans. No unique
+# key: rows are only ever written for spans new in the same transaction (spans.span_id is the guard), and a
+# unique index here would cost a third index update per row on the ingest hot path.
 run_io = Table(
     "run_io",
     metadata,
-    Column("span_id", String(16), primary_key=True),
-    Column("direction", String(3), primary_key=True),
-    Column("pointer", Text, primary_key=True),
+    Column("span_id", String(16), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("pointer", Text, nullable=False),
     Column("component", Text, nullable=False),
     Column("start_ns", BigInteger, nullable=False),
     Column("end_ns", BigInteger, nullable=False),
 )
-# "Latest producer of X that ended at or before T": seek (out, X), scan end_ns backwards.
-Index("ix_run_io_producer_end", run_io.c.pointer, run_io.c.direction, run_io.c.end_ns, run_io.c.span_id)
-# Fallback when none ended before T (clock skew): latest that *started* before T.
-Index("ix_run_io_producer_start", run_io.c.pointer, run_io.c.direction, run_io.c.start_ns, run_io.c.span_id)
+# Inputs/outputs of given runs (DataLoaders, details).
+Index("ix_run_io_span_id", run_io.c.span_id)
+# "Latest producer of X that ended at or before T": seek (X), scan end_ns backwards; outputs only.
+Index(
+    "ix_run_io_out_end",
+    run_io.c.pointer,
+    run_io.c.end_ns,
+    run_io.c.span_id,
+    postgresql_where=text("direction = 'out'"),
+    sqlite_where=text("direction = 'out'"),
+)
+# Fallback producer by start time (clock skew), consumers of X started after T (late-producer repair),
+# producers/consumers of a pointer: all seek (X, direction) and range over start_ns.
+Index("ix_run_io_pointer_start", run_io.c.pointer, run_io.c.direction, run_io.c.start_ns, run_io.c.span_id)
 
 # Materialised lineage: consumer depends on producer, via an IO pointer or a span link ('' for links).
 # Repaired at ingest when a producer arrives late (see store/edges.py), so reads are a plain recursive walk.

@@ -87,10 +87,17 @@ class SpanRecord:
         return self
 
 
+_PLAIN = (str, int, bool)
+
+
 def json_value(value: Any) -> JsonValue:
     """Attribute values as JSON, keeping what came (nested maps, arrays, bytes as base64) without raising."""
-    if value is None or isinstance(value, (bool, int, str)):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is tuple or kind is list:
+        # The SDK hands sequences over as tuples of plain values; convert without recursing when it can.
+        return [v if type(v) in _PLAIN else json_value(v) for v in value]
     if isinstance(value, float):
         # JSON has no NaN/Infinity; keep them readable rather than failing the whole span.
         return value if math.isfinite(value) else str(value)
@@ -98,13 +105,35 @@ def json_value(value: Any) -> JsonValue:
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, Mapping):
         return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, Sequence)):
+    if isinstance(value, (str, int)):  # subclasses (enums, numpy-like scalars)
+        return str(value) if isinstance(value, str) else int(value)
+    if isinstance(value, Sequence):
         return [json_value(v) for v in value]
     return str(value)
 
 
 def json_attributes(attributes: Mapping[str, Any] | None) -> dict[str, JsonValue]:
-    return {str(k): json_value(v) for k, v in (attributes or {}).items()}
+    if not attributes:
+        return {}
+    return {k if type(k) is str else str(k): v if type(v) in _PLAIN else json_value(v) for k, v in attributes.items()}
+
+
+# Every span of a provider shares one Resource: convert it once. Keyed by id with the object kept alive in the
+# value, so an id cannot be reused while cached; bounded.
+_resource_cache: dict[int, tuple[Any, dict[str, JsonValue]]] = {}
+
+
+def _resource_json(resource: Any) -> dict[str, JsonValue]:
+    if resource is None:
+        return {}
+    hit = _resource_cache.get(id(resource))
+    if hit is not None and hit[0] is resource:
+        return hit[1]
+    converted = json_attributes(resource.attributes)
+    if len(_resource_cache) > 64:
+        _resource_cache.clear()
+    _resource_cache[id(resource)] = (resource, converted)
+    return converted
 
 
 def from_readable_span(span: ReadableSpan) -> SpanRecord:
@@ -138,6 +167,6 @@ def from_readable_span(span: ReadableSpan) -> SpanRecord:
             )
             for link in span.links
         ),
-        resource=json_attributes(span.resource.attributes) if span.resource else {},
+        resource=_resource_json(span.resource),
         scope={"name": scope.name, "version": scope.version} if scope else {},
     )

@@ -75,11 +75,17 @@ def upgrade() -> None:
         sa.Column("component", sa.Text(), nullable=False),
         sa.Column("start_ns", sa.BigInteger(), nullable=False),
         sa.Column("end_ns", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("span_id", "direction", "pointer", name=op.f("pk_run_io")),
     )
     with op.batch_alter_table("run_io", schema=None) as batch_op:
-        batch_op.create_index("ix_run_io_producer_end", ["pointer", "direction", "end_ns", "span_id"], unique=False)
-        batch_op.create_index("ix_run_io_producer_start", ["pointer", "direction", "start_ns", "span_id"], unique=False)
+        batch_op.create_index("ix_run_io_span_id", ["span_id"], unique=False)
+        batch_op.create_index(
+            "ix_run_io_out_end",
+            ["pointer", "end_ns", "span_id"],
+            unique=False,
+            postgresql_where=sa.text("direction = 'out'"),
+            sqlite_where=sa.text("direction = 'out'"),
+        )
+        batch_op.create_index("ix_run_io_pointer_start", ["pointer", "direction", "start_ns", "span_id"], unique=False)
 
     op.create_table(
         "component_tags",
@@ -151,8 +157,9 @@ def downgrade() -> None:
 
     op.drop_table("component_tags")
     with op.batch_alter_table("run_io", schema=None) as batch_op:
-        batch_op.drop_index("ix_run_io_producer_start")
-        batch_op.drop_index("ix_run_io_producer_end")
+        batch_op.drop_index("ix_run_io_pointer_start")
+        batch_op.drop_index("ix_run_io_out_end")
+        batch_op.drop_index("ix_run_io_span_id")
 
     op.drop_table("run_io")
     with op.batch_alter_table("run_edges", schema=None) as batch_op:

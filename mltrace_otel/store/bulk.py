@@ -1,0 +1,220 @@
+"""Bulk writes for ingest, one implementation per backend, both working on plain tuples.
+
+Ingest is the hot path (>= 10,000 runs/s is the goal), so it bypasses SQLAlchemy's per-row parameter processing:
+- Postgres: COPY. Spans go straight into ``spans`` after one lookup of which ids already exist; if another
+  transaction stores one of them in between (a duplicate delivered twice at once), the COPY fails on the unique
+  index, we roll back to a savepoint and take the slower staged ``INSERT ... ON CONFLICT DO NOTHING`` instead.
+  Other tables that can conflict (pointers, tags, snapshots) go through a session-local staging table.
+- SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (the write lock up front, so "which spans are new"
+  cannot change under us), then the C-level ``executemany``.
+Scratch tables (``stage_*``) are session-local temp tables, so concurrent ingests never see each other's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+_CHUNK = 2_000
+# COPY text format: backslash escapes for the four characters that would break a row.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+# Scratch tables for the set-based edge repair (store/edges.py): the batch's new inputs and outputs, and the
+# already-stored consumers a late producer may re-point.
+SCRATCH_TABLES = {
+    "stage_new_inputs": ("consumer_id", "via", "start_ns"),
+    "stage_new_outputs": ("producer_id", "pointer", "start_ns"),
+    "stage_affected": ("consumer_id", "via", "start_ns"),
+}
+# Looked up by consumer while finding and deleting re-pointed edges; without these, SQLite scans per row.
+_SCRATCH_INDEXES = {"stage_new_inputs": "consumer_id", "stage_affected": "consumer_id, via"}
+_SCRATCH_TYPES = {"consumer_id": "TEXT", "producer_id": "TEXT", "via": "TEXT", "pointer": "TEXT", "start_ns": "BIGINT"}
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON that Postgres accepts: JSONB rejects the NUL character, so it becomes U+FFFD."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" in text:
+        text = json.dumps(without_nul(value), ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
+class BulkWriter(Protocol):
+    cursor: Any
+
+    def insert_new_spans(self, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> set[str]:
+        """Insert the span rows whose span_id is not stored yet; return the ids that were new."""
+
+    def insert_ignore(
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
+    ) -> None:
+        """Insert rows, skipping those whose ``key`` already exists."""
+
+    def append(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows that cannot conflict (they belong to spans new in this transaction)."""
+
+    def fill_scratch(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        """Replace the contents of scratch table ``name`` (see SCRATCH_TABLES) with ``rows``."""
+
+
+def writer_for(conn: Connection) -> BulkWriter:
+    return PostgresBulkWriter(conn) if conn.dialect.name == "postgresql" else SqliteBulkWriter(conn)
+
+
+def begin_ingest(conn: Connection) -> None:
+    """Start the ingest transaction the way the backend needs (SQLite: take the write lock now)."""
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _scratch_ddl(name: str, suffix: str = "") -> list[str]:
+    cols = ", ".join(f"{c} {_SCRATCH_TYPES[c]}" for c in SCRATCH_TABLES[name])
+    ddl = [f"CREATE TEMP TABLE IF NOT EXISTS {name} ({cols}){suffix}"]
+    if name in _SCRATCH_INDEXES:
+        ddl.append(f"CREATE INDEX IF NOT EXISTS ix_{name} ON {name} ({_SCRATCH_INDEXES[name]})")
+    return ddl
+
+
+class PostgresBulkWriter:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cursor = conn.connection.cursor()
+
+    def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        self.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _copy_buffer(rows))
+
+    def _stage(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> str:
+        stage = f"stage_{table}"
+        cols = ", ".join(columns)
+        # Session-local, emptied at every commit; created once per pooled connection.
+        self.cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
+        )
+        self.cursor.execute(f"TRUNCATE {stage}")
+        self._copy(stage, columns, rows)
+        return stage
+
+    def insert_new_spans(self, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> set[str]:
+        import psycopg2
+
+        id_index = list(columns).index("span_id")
+        self.cursor.execute("SELECT span_id FROM spans WHERE span_id = ANY(%s)", ([r[id_index] for r in rows],))
+        existing = {r[0] for r in self.cursor.fetchall()}
+        fresh = [r for r in rows if r[id_index] not in existing]
+        if not fresh:
+            return set()
+        self.cursor.execute("SAVEPOINT mltrace_spans")
+        try:
+            self._copy("spans", columns, fresh)
+        except psycopg2.errors.UniqueViolation:
+            # Someone stored one of these spans since our lookup: let the conflict clause sort them out.
+            self.cursor.execute("ROLLBACK TO SAVEPOINT mltrace_spans")
+            stage = self._stage("spans", columns, fresh)
+            cols = ", ".join(columns)
+            self.cursor.execute(
+                f"INSERT INTO spans ({cols}) SELECT {cols} FROM {stage} "
+                "ON CONFLICT (span_id) DO NOTHING RETURNING span_id"
+            )
+            return {r[0] for r in self.cursor.fetchall()}
+        self.cursor.execute("RELEASE SAVEPOINT mltrace_spans")
+        return {r[id_index] for r in fresh}
+
+    def insert_ignore(
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
+    ) -> None:
+        if not rows:
+            return
+        stage = self._stage(table, columns, rows)
+        cols = ", ".join(columns)
+        self.cursor.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT ({', '.join(key)}) DO NOTHING"
+        )
+
+    def append(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._copy(table, columns, rows)
+
+    def fill_scratch(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        for ddl in _scratch_ddl(name, " ON COMMIT DELETE ROWS"):
+            self.cursor.execute(ddl)
+        self.cursor.execute(f"TRUNCATE {name}")
+        if rows:
+            self._copy(name, SCRATCH_TABLES[name], rows)
+
+
+class SqliteBulkWriter:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cursor = conn.connection.cursor()
+
+    def insert_new_spans(self, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> set[str]:
+        id_index = list(columns).index("span_id")
+        ids = [r[id_index] for r in rows]
+        existing: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            found = self.cursor.execute(f"SELECT span_id FROM spans WHERE span_id IN ({marks})", part)
+            existing.update(r[0] for r in found)
+        fresh = [r for r in rows if r[id_index] not in existing]
+        self.append("spans", columns, fresh)
+        return {r[id_index] for r in fresh}
+
+    def insert_ignore(
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
+    ) -> None:
+        if rows:
+            marks = ",".join("?" * len(columns))
+            self.cursor.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def append(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            marks = ",".join("?" * len(columns))
+            self.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def fill_scratch(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        for ddl in _scratch_ddl(name):
+            self.cursor.execute(ddl)
+        self.cursor.execute(f"DELETE FROM {name}")
+        self.append(name, SCRATCH_TABLES[name], rows)
+
+
+_needs_escape = re.compile(r"[\\\t\n\r]").search
+
+
+def _copy_field(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        # Most fields (ids, names, JSON without backslashes) need no escaping: one C-level scan decides.
+        return value.translate(_COPY_ESCAPES) if _needs_escape(value) else value
+    if value is None:
+        return "\\N"
+    if kind is int:
+        return str(value)
+    if kind is bool:
+        return "t" if value else "f"
+    text = value if isinstance(value, str) else dumps(value)
+    return text.translate(_COPY_ESCAPES)
+
+
+def _copy_buffer(rows: list[tuple[Any, ...]]) -> io.StringIO:
+    field = _copy_field
+    buf = io.StringIO()
+    buf.writelines("\t".join([field(v) for v in row]) + "\n" for row in rows)
+    buf.seek(0)
+    return buf
