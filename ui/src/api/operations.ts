@@ -1,0 +1,294 @@
+// Every GraphQL operation the UI sends, with hand-written result and variable types.
+// operations.test.ts validates each document against the checked-in graphql_server/schema.graphql, so a field
+// renamed or removed on the server fails the UI's tests instead of a user's page.
+
+import { doc } from "./client";
+
+export type StatusCode = "UNSET" | "OK" | "ERROR";
+export type Direction = "UPSTREAM" | "DOWNSTREAM";
+export type Json = unknown;
+
+export interface PointerRef {
+  name: string;
+  flagged: boolean;
+}
+
+export interface Pointer extends PointerRef {
+  kind: string;
+  flaggedAt: string | null;
+}
+
+export interface RunRow {
+  id: string;
+  traceId: string;
+  componentName: string | null;
+  name: string;
+  startTime: string;
+  durationMs: number;
+  status: { code: StatusCode; message: string | null };
+  stale: { reason: string }[];
+  inputs: PointerRef[];
+  outputs: PointerRef[];
+}
+
+const RUN_ROW = `
+fragment RunRow on ComponentRun {
+  id traceId componentName name startTime durationMs
+  status { code message }
+  stale { reason }
+  inputs { name flagged }
+  outputs { name flagged }
+}`;
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface RunConnection {
+  edges: { cursor: string; node: RunRow }[];
+  pageInfo: PageInfo;
+}
+
+export interface ComponentInfo {
+  name: string;
+  owner: string | null;
+  description: string | null;
+  tags: string[];
+}
+
+export const RecentRuns = doc<{ recentRuns: RunConnection }, { first: number; after?: string | null }>(`
+query RecentRuns($first: Int!, $after: String) {
+  recentRuns(first: $first, after: $after) {
+    edges { cursor node { ...RunRow } }
+    pageInfo { hasNextPage endCursor }
+  }
+}${RUN_ROW}`);
+
+export const ComponentHistory = doc<
+  { component: ComponentInfo; history: RunConnection },
+  { component: string; first: number; after?: string | null; since?: string | null; until?: string | null }
+>(`
+query ComponentHistory($component: String!, $first: Int!, $after: String, $since: DateTime, $until: DateTime) {
+  component(name: $component) { name owner description tags }
+  history(component: $component, first: $first, after: $after, since: $since, until: $until) {
+    edges { cursor node { ...RunRow } }
+    pageInfo { hasNextPage endCursor }
+  }
+}${RUN_ROW}`);
+
+export const TagView = doc<
+  { components: ComponentInfo[]; runs: RunConnection },
+  { tag: string; first: number; after?: string | null }
+>(`
+query TagView($tag: String!, $first: Int!, $after: String) {
+  components(tag: $tag) { name owner description tags }
+  runs(filter: { tag: $tag }, first: $first, after: $after) {
+    edges { cursor node { ...RunRow } }
+    pageInfo { hasNextPage endCursor }
+  }
+}${RUN_ROW}`);
+
+export interface EdgeRun {
+  via: string;
+  kind: string;
+  run: RunRow;
+}
+
+export interface RunDetail extends RunRow {
+  parentId: string | null;
+  kind: string;
+  isComponentRun: boolean;
+  endTime: string;
+  component: ComponentInfo | null;
+  inputs: Pointer[];
+  outputs: Pointer[];
+  stale: { reason: string; dependencyId: string; newerRunId: string | null }[];
+  gitHash: string | null;
+  gitTags: string[];
+  codeHash: string | null;
+  codeSnapshot: string | null;
+  notes: string | null;
+  serviceName: string | null;
+  attributes: Record<string, Json>;
+  resource: Record<string, Json>;
+  links: { traceId?: string; spanId?: string; trace_id?: string; span_id?: string; attributes?: Record<string, Json> }[];
+  events: { name: string; attributes?: Record<string, Json>; [key: string]: Json }[];
+  testResults: Record<string, Json>[];
+  dependencyEdges: EdgeRun[];
+  dependentEdges: EdgeRun[];
+}
+
+export const RunDetails = doc<{ run: RunDetail }, { id: string }>(`
+query RunDetails($id: ID!) {
+  run(id: $id) {
+    ...RunRow
+    parentId kind isComponentRun endTime
+    component { name owner description tags }
+    inputs { name kind flagged flaggedAt }
+    outputs { name kind flagged flaggedAt }
+    stale { reason dependencyId newerRunId }
+    gitHash gitTags codeHash codeSnapshot notes serviceName
+    attributes resource links events testResults
+    dependencyEdges { via kind run { ...RunRow } }
+    dependentEdges { via kind run { ...RunRow } }
+  }
+}${RUN_ROW}`);
+
+export interface LineageNodeData {
+  depth: number;
+  run: RunRow;
+}
+
+export interface LineageData {
+  roots: string[];
+  nodes: LineageNodeData[];
+  edges: { from: string; to: string; via: string; kind: string }[];
+}
+
+const LINEAGE_FIELDS = `
+  roots
+  nodes { depth run { ...RunRow } }
+  edges { from to via kind }`;
+
+export const Lineage = doc<
+  { lineage: LineageData },
+  { output?: string | null; runId?: string | null; direction: Direction; maxDepth?: number | null }
+>(`
+query Lineage($output: String, $runId: ID, $direction: LineageDirection!, $maxDepth: Int) {
+  lineage(output: $output, runId: $runId, direction: $direction, maxDepth: $maxDepth) {${LINEAGE_FIELDS}
+  }
+}${RUN_ROW}`);
+
+export interface PointerDetail extends Pointer {
+  createdAt: string | null;
+  producers: RunRow[];
+  consumers: RunRow[];
+}
+
+export const OutputTrace = doc<{ ioPointer: PointerDetail; lineage: LineageData }, { output: string }>(`
+query OutputTrace($output: String!) {
+  ioPointer(name: $output) {
+    name kind flagged flaggedAt createdAt
+    producers(first: 10) { ...RunRow }
+    consumers(first: 10) { ...RunRow }
+  }
+  lineage(output: $output, direction: UPSTREAM) {${LINEAGE_FIELDS}
+  }
+}${RUN_ROW}`);
+
+export interface SpanRow {
+  id: string;
+  parentId: string | null;
+  name: string;
+  kind: string;
+  componentName: string | null;
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  serviceName: string | null;
+  status: { code: StatusCode };
+}
+
+/** Only what the waterfall draws: a trace of 10,000 spans must load fast; details come per span on click. */
+export const OtelTrace = doc<{ otelTrace: { traceId: string; spans: SpanRow[] } }, { traceId: string }>(`
+query OtelTrace($traceId: String!) {
+  otelTrace(traceId: $traceId) {
+    traceId
+    spans { id parentId name kind componentName startTime endTime durationMs serviceName status { code } }
+  }
+}`);
+
+export interface SpanDetail {
+  id: string;
+  name: string;
+  kind: string;
+  status: { code: StatusCode; message: string | null };
+  attributes: Record<string, Json>;
+  resource: Record<string, Json>;
+  events: Json[];
+  links: Json[];
+}
+
+export const SpanDetails = doc<{ run: SpanDetail }, { id: string }>(`
+query SpanDetails($id: ID!) {
+  run(id: $id) { id name kind status { code message } attributes resource events links }
+}`);
+
+export interface ReviewData {
+  flagged: Pointer[];
+  unproduced: string[];
+  totalFailed: number;
+  totalPassed: number;
+  runs: { run: RunRow; failed: number; passed: number; coverage: number; ochiai: number; explanation: string }[];
+  components: {
+    name: string;
+    failed: number;
+    passed: number;
+    runs: number;
+    coverage: number;
+    ochiai: number;
+    explanation: string;
+  }[];
+}
+
+export const ReviewQuery = doc<{ review: ReviewData }, { limit?: number | null }>(`
+query Review($limit: Int) {
+  review(limit: $limit) {
+    flagged { name kind flagged flaggedAt }
+    unproduced totalFailed totalPassed
+    runs { run { ...RunRow } failed passed coverage ochiai explanation }
+    components { name failed passed runs coverage ochiai explanation }
+  }
+}${RUN_ROW}`);
+
+export const Catalog = doc<
+  {
+    components: { name: string }[];
+    tags: string[];
+    recentRuns: { edges: { node: { id: string; outputs: { name: string }[] } }[] };
+  },
+  { first: number }
+>(`
+query Catalog($first: Int!) {
+  components { name }
+  tags
+  recentRuns(first: $first) { edges { node { id outputs { name } } } }
+}`);
+
+export const LatestRun = doc<{ recentRuns: { edges: { node: { id: string } }[] } }>(`
+query LatestRun {
+  recentRuns(first: 1) { edges { node { id } } }
+}`);
+
+export const FlagOutput = doc<{ flagOutput: Pointer }, { name: string }>(`
+mutation FlagOutput($name: String!) {
+  flagOutput(name: $name) { name kind flagged flaggedAt }
+}`);
+
+export const UnflagOutput = doc<{ unflagOutput: Pointer }, { name: string }>(`
+mutation UnflagOutput($name: String!) {
+  unflagOutput(name: $name) { name kind flagged flaggedAt }
+}`);
+
+export const SetRunNotes = doc<{ setRunNotes: { id: string; notes: string | null } }, { id: string; notes: string }>(`
+mutation SetRunNotes($id: ID!, $notes: String!) {
+  setRunNotes(id: $id, notes: $notes) { id notes }
+}`);
+
+export const ALL_DOCUMENTS = [
+  RecentRuns,
+  ComponentHistory,
+  TagView,
+  RunDetails,
+  Lineage,
+  OutputTrace,
+  OtelTrace,
+  SpanDetails,
+  ReviewQuery,
+  Catalog,
+  LatestRun,
+  FlagOutput,
+  UnflagOutput,
+  SetRunNotes,
+];

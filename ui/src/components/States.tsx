@@ -1,0 +1,58 @@
+// Loading, empty and error states: every view shows one of these instead of a blank page.
+
+import { Button, NonIdealState, Spinner } from "@blueprintjs/core";
+import type { ReactNode } from "react";
+import type { ApiError } from "../api/client";
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <div className="state" data-testid="loading">
+      <Spinner size={32} aria-label={`Loading ${what}`} />
+      <span className="muted">Loading {what}…</span>
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <NonIdealState className="state" data-testid="empty" icon="search" title={title} description={children} />
+  );
+}
+
+export function ErrorState({ error, retry }: { error: ApiError; retry?: () => void }) {
+  const title =
+    error.kind === "notFound"
+      ? "Not found"
+      : error.kind === "unreachable"
+        ? "The server is not answering"
+        : error.kind === "badRequest"
+          ? "That request cannot be answered"
+          : "The server failed";
+  const icon = error.kind === "notFound" ? "search" : error.kind === "unreachable" ? "offline" : "error";
+  return (
+    <NonIdealState
+      className="state"
+      data-testid={error.kind === "notFound" ? "not-found" : "error"}
+      icon={icon}
+      title={title}
+      description={<span className="error-message">{error.message}</span>}
+      action={retry ? <Button icon="refresh" text="Try again" onClick={retry} /> : undefined}
+    />
+  );
+}
+
+/** The usual triple: error, else loading (when there is nothing to show yet), else the content. */
+export function QueryGate<T>({
+  what,
+  state,
+  children,
+}: {
+  what: string;
+  state: { data: T | undefined; error: ApiError | undefined; loading: boolean; refetch: () => void };
+  children: (data: T) => ReactNode;
+}) {
+  if (state.error && (state.error.kind === "notFound" || state.data === undefined))
+    return <ErrorState error={state.error} retry={state.error.kind === "notFound" ? undefined : state.refetch} />;
+  if (state.data === undefined) return <Loading what={what} />;
+  return <>{children(state.data)}</>;
+}

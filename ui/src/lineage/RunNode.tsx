@@ -1,0 +1,45 @@
+import { Icon } from "@blueprintjs/core";
+import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
+import { memo } from "react";
+import type { RunRow } from "../api/operations";
+import { formatDuration, formatTime } from "../format";
+
+export type RunNodeData = { run: RunRow; root: boolean; depth: number };
+export type RunNodeType = Node<RunNodeData, "run">;
+
+/** One run in the lineage graph: component, time, duration; failed, stale and flagged runs are marked. */
+export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
+  const { run, root } = data;
+  const failed = run.status.code === "ERROR";
+  const stale = run.stale.length > 0;
+  const flagged = run.outputs.some((o) => o.flagged);
+  const classes = ["run-node", failed && "failed", stale && "stale", flagged && "flagged", root && "root"]
+    .filter(Boolean)
+    .join(" ");
+  const title = [
+    `${run.componentName ?? run.name} ${run.id}`,
+    failed ? `failed: ${run.status.message ?? "status ERROR"}` : "",
+    ...run.stale.map((s) => `stale: ${s.reason}`),
+    flagged ? `flagged outputs: ${run.outputs.filter((o) => o.flagged).map((o) => o.name).join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  return (
+    <div className={classes} title={title} data-testid="lineage-node" data-run-id={run.id}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="run-node-head">
+        <span className="run-node-component">{run.componentName ?? run.name}</span>
+        <span className="run-node-marks">
+          {failed && <Icon icon="error" size={12} aria-label="failed" />}
+          {stale && <Icon icon="time" size={12} aria-label="stale" />}
+          {flagged && <Icon icon="flag" size={12} aria-label="flagged" />}
+        </span>
+      </div>
+      <div className="run-node-meta">
+        {formatTime(run.startTime)} · {formatDuration(run.durationMs)}
+      </div>
+      <div className="run-node-id">{run.id}</div>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});

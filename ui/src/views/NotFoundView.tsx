@@ -1,0 +1,21 @@
+import { NonIdealState } from "@blueprintjs/core";
+import { Link, useLocation } from "react-router";
+import { useTitle } from "./useTitle";
+
+export function NotFoundView() {
+  const location = useLocation();
+  useTitle("not found");
+  return (
+    <NonIdealState
+      icon="path-search"
+      title="No such page"
+      data-testid="not-found"
+      description={
+        <>
+          Nothing lives at <code>{location.pathname}</code>. Type <code>help</code> in the command bar, or go to the{" "}
+          <Link to="/">recent runs</Link>.
+        </>
+      }
+    />
+  );
+}
