@@ -73,10 +73,16 @@ class MltraceSpanExporter(SpanExporter):
             return self._finish([self._store(self._convert(spans))])
         pool = self._executor()
         futures: list[Future[bool]] = []
+        inline: list[bool] = []
         for start in range(0, len(spans), CHUNK):
             records = self._convert(spans[start : start + CHUNK])  # overlaps with the chunks being stored
-            futures.append(pool.submit(self._store_suppressed, records))
-        return self._finish([f.result() for f in futures])
+            try:
+                futures.append(pool.submit(self._store_suppressed, records))
+            except RuntimeError:
+                # The interpreter is exiting (the final flush runs after thread pools stop taking work):
+                # store on this thread instead of losing the spans.
+                inline.append(self._store(records))
+        return self._finish([f.result() for f in futures] + inline)
 
     def _finish(self, outcomes: list[bool]) -> SpanExportResult:
         return SpanExportResult.SUCCESS if all(outcomes) else SpanExportResult.FAILURE

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Callable, Coroutine, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,8 +30,37 @@ TRACER_NAME = "mltrace_otel"
 _MISSING = object()
 
 
+_tracer_cache: tuple[object, trace.Tracer] | None = None
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer(TRACER_NAME)
+    """Our tracer from the current global provider; cached (the SDK builds a new Tracer on every get_tracer)."""
+    global _tracer_cache
+    provider = trace.get_tracer_provider()
+    cached = _tracer_cache
+    if cached is None or cached[0] is not provider:
+        cached = _tracer_cache = (provider, trace.get_tracer(TRACER_NAME))
+    return cached[1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_attributes(func: Callable[..., Any] | None, cwd: str) -> tuple[tuple[str, Any], ...]:
+    """What code ran, computed once per function: its name, file, source and the repository's commit and tags."""
+    attrs: dict[str, Any] = {}
+    path = function_file(func) if func else None
+    if func is not None:
+        attrs[semconv.CODE_FUNCTION] = qualified_name(func)
+        if path:
+            attrs[semconv.CODE_FILE] = path
+        source = function_source(func)
+        if source:
+            attrs[semconv.CODE_SNAPSHOT] = source
+    commit, git_tags = git_info_for_file(path)
+    if commit:
+        attrs[semconv.GIT_HASH] = commit
+    if git_tags:
+        attrs[semconv.GIT_TAGS] = list(git_tags)
+    return tuple(attrs.items())
 
 
 def run_attributes(
@@ -55,19 +85,8 @@ def run_attributes(
         attrs[semconv.OWNER] = owner
     if notes:
         attrs[semconv.NOTES] = notes
-    path = function_file(func) if func else None
-    if func is not None:
-        attrs[semconv.CODE_FUNCTION] = qualified_name(func)
-        if path:
-            attrs[semconv.CODE_FILE] = path
-        source = function_source(func)
-        if source:
-            attrs[semconv.CODE_SNAPSHOT] = source
-    commit, git_tags = git_info_for_file(path)
-    if commit:
-        attrs[semconv.GIT_HASH] = commit
-    if git_tags:
-        attrs[semconv.GIT_TAGS] = list(git_tags)
+    # The working directory matters only without a function (its git repository); a function's file fixes it.
+    attrs.update(_code_attributes(func, "" if func is not None else os.getcwd()))
     if extra:
         attrs.update(extra)
     return attrs
