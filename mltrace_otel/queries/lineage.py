@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, Integer, bindparam, column, select, text
 
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.records import Edge, LineageGraph, Run
@@ -158,7 +158,9 @@ def lineage(
     params = {"roots": roots, "max_depth": max_depth, "limit": limit}
     runs: dict[str, Run] = {}
     depths: dict[str, int] = {}
-    for row in conn.execute(_statement(direction, _RUNS_BODY), params):
+    # Typed result columns: without them SQLite hands the JSON columns back as undecoded strings.
+    runs_stmt = _statement(direction, _RUNS_BODY).columns(*RUN_COLUMNS, column("walk_depth", Integer))
+    for row in conn.execute(runs_stmt, params):
         run = run_from_row(row)
         runs[run.id] = run
         depths[run.id] = row._mapping["walk_depth"]
