@@ -26,6 +26,7 @@ from mltrace_otel.cli.views import (
     StaleView,
 )
 from mltrace_otel.config import database_url
+from mltrace_otel.pointers import infer_kind
 from mltrace_otel.queries import components as q_components
 from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs
@@ -42,8 +43,8 @@ MAX_GRAPH_NODES = 20_000
 
 
 def pointer_view(pointer: IOPointer | None, name: str) -> PointerView:
-    if pointer is None:
-        return PointerView(name=name, kind="unknown", flagged=False)
+    if pointer is None:  # no stored row (cannot happen once ingest ran): unflagged, kind from the name
+        return PointerView(name=name, kind=infer_kind(name).value, flagged=False)
     return PointerView(name=pointer.name, kind=pointer.kind, flagged=pointer.flagged)
 
 
