@@ -132,8 +132,20 @@ RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "e
 POINTER_COLUMNS = ("name", "kind", "created_ns")
 
 
+def _dumps_shared(value: dict[str, Any], shared: dict[int, tuple[Any, str]] | None) -> str:
+    """JSON of a resource or scope; every span of one SDK provider shares the same dict, so serialise it once."""
+    if shared is None:
+        return dumps(value)
+    hit = shared.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    text = dumps(value)
+    shared[id(value)] = (value, text)
+    return text
+
+
 def span_row(
-    record: SpanRecord, facts: _RunFacts | None, now_ns: int
+    record: SpanRecord, facts: _RunFacts | None, now_ns: int, shared: dict[int, tuple[Any, str]] | None = None
 ) -> tuple[tuple[Any, ...], tuple[str, str] | None]:
     """The ``spans`` row of one record (in SPAN_COLUMNS order, JSON already serialised), and its code snapshot
     (hash, source) when it carries one: sources are stored once per distinct content, the span keeps the hash."""
@@ -163,10 +175,10 @@ def span_row(
         _optional_str(attributes.get(semconv.NOTES)),
         service if isinstance(service, str) else None,
         dumps(attributes),
-        dumps(_event_json(record)),
-        dumps(_link_json(record)),
-        dumps(record.resource),
-        dumps(record.scope),
+        dumps(_event_json(record)) if record.events else "[]",
+        dumps(_link_json(record)) if record.links else "[]",
+        _dumps_shared(record.resource, shared),
+        _dumps_shared(record.scope, shared),
         now_ns,
     ), snapshot
 
@@ -206,8 +218,9 @@ def _write(conn: Connection, valid: dict[str, tuple[SpanRecord, _RunFacts | None
     now_ns = time.time_ns()
     span_rows: list[tuple[Any, ...]] = []
     snapshots: dict[str, tuple[str, str]] = {}
+    shared: dict[int, tuple[Any, str]] = {}
     for record, facts in valid.values():
-        row, snapshot = span_row(record, facts, now_ns)
+        row, snapshot = span_row(record, facts, now_ns, shared)
         span_rows.append(row)
         if snapshot:
             snapshots[snapshot[0]] = snapshot
