@@ -12,6 +12,7 @@ import time
 from opentelemetry import context
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -32,6 +33,9 @@ _MEDIA_TYPES = {
     "application/protobuf": Encoding.PROTOBUF,
     "application/json": Encoding.JSON,
 }
+# SQLSTATE classes worth a retry: connection exception, transaction rollback (serialisation, deadlock),
+# insufficient resources, operator intervention (shutdown, cancel), lock not available.
+_TRANSIENT_SQLSTATES = ("08", "40", "53", "57", "55P03")
 # How many rejection reasons partial_success spells out; the count covers them all.
 _REASONS_SHOWN = 5
 
@@ -117,11 +121,11 @@ class TraceReceiver:
     def _store(self, batch: DecodedBatch, encoding: Encoding) -> Response:
         try:
             result = ingest_spans(self.engine, batch.records)
-        except DBAPIError as exc:
-            log.warning("OTLP receiver: storing %d spans failed: %s", len(batch.records), exc)
-            detail = str(exc.orig or exc).splitlines()[0] if str(exc) else type(exc).__name__
-            return error_response(encoding, 503, f"the store is unavailable: {detail}", {"Retry-After": "1"})
-        except Exception:
+        except Exception as exc:
+            if _transient(exc):
+                log.warning("OTLP receiver: storing %d spans failed, asking to retry: %s", len(batch.records), exc)
+                detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+                return error_response(encoding, 503, f"the store is unavailable: {detail}", {"Retry-After": "1"})
             log.exception("OTLP receiver: storing %d spans failed", len(batch.records))
             return error_response(encoding, 500, "storing the spans failed; the server log has the details")
         rejected = batch.rejected + result.rejected
@@ -130,7 +134,35 @@ class TraceReceiver:
         return export_response(encoding, len(rejected), _rejection_message(rejected))
 
 
+def _transient(exc: BaseException) -> bool:
+    """Errors worth a retry (503): connection lost, lock or pool timeouts, serialisation failures, shutdown.
+
+    The bulk writers call the DBAPI cursor directly, so psycopg2's and sqlite3's exceptions may arrive unwrapped.
+    Anything else (a value Postgres refuses, a bug) is a 500: retrying the same batch would fail the same way.
+    """
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig or exc
+    pgcode = getattr(exc, "pgcode", None)
+    if pgcode:
+        return str(pgcode).startswith(_TRANSIENT_SQLSTATES)
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "InterfaceError" in names:  # the connection is closed
+        return True
+    if "OperationalError" in names:
+        # psycopg2: no SQLSTATE means the server went away; sqlite3: another writer holds the lock too long.
+        return type(exc).__module__.startswith("psycopg2") or any(w in str(exc) for w in ("locked", "busy"))
+    return False
+
+
 def _rejection_message(rejected: list[RejectedSpan]) -> str:
-    shown = "; ".join(r.reason for r in rejected[:_REASONS_SHOWN])
+    shown = "; ".join(_shortened(r.reason) for r in rejected[:_REASONS_SHOWN])
     more = len(rejected) - _REASONS_SHOWN
     return f"{len(rejected)} spans rejected: {shown}" + (f" (and {more} more)" if more > 0 else "")
+
+
+def _shortened(reason: str, limit: int = 400) -> str:
+    return reason if len(reason) <= limit else reason[: limit - 3] + "..."

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from google.rpc.code_pb2 import Code
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from starlette.testclient import TestClient
 
 from graphql_server.app import create_app
@@ -134,3 +134,13 @@ def test_a_body_just_under_the_cap_is_stored(small_client: TestClient, engine: E
 
 def test_only_post_is_allowed(client: TestClient) -> None:
     assert client.get("/v1/traces").status_code == 405
+
+
+def test_an_unreachable_store_is_503_with_retry_after() -> None:
+    # Nothing listens on port 1: the store is down, which a sender should retry rather than drop.
+    down = create_engine("postgresql+psycopg2://postgres@127.0.0.1:1/mltrace", connect_args={"connect_timeout": 2})
+    with TestClient(create_app(ServerSettings(database_url="sqlite://"), engine=down)) as test_client:
+        response = test_client.post("/v1/traces", content=protobuf_request([json_span("x")]), headers=PROTOBUF)
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    status = status_of(response.content, "application/x-protobuf")
+    assert status.code == Code.UNAVAILABLE and status.message.startswith("the store is unavailable")

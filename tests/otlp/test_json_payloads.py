@@ -158,3 +158,40 @@ def test_snake_case_field_names_parse_too(client: TestClient, engine: Engine) ->
 def test_an_empty_request_is_a_success(client: TestClient) -> None:
     response = post_json(client, {})
     assert response.status_code == 200 and response.json() == {}
+
+
+def test_nul_characters_are_stored_as_replacement_characters(client: TestClient, engine: Engine) -> None:
+    # Postgres cannot store NUL in text or JSONB: it must not cost the whole batch there, nor differ on SQLite.
+    span = json_span(
+        "etl\x00", extra={"attributes": [{"key": "k\x00", "value": {"stringValue": "v\x00"}}], "name": "n\x00"}
+    )
+    response = post_json(client, json_request([span, json_span("neighbour")]))
+    assert response.status_code == 200 and response.json() == {}
+    with engine.connect() as conn:
+        run = get_run(conn, span["spanId"])
+    assert run.name == "n\ufffd" and run.attributes == {"k\ufffd": "v\ufffd"}
+
+
+def test_strings_that_are_not_unicode_are_a_bad_request(client: TestClient) -> None:
+    body = json.dumps(json_request([json_span("x", extra={"name": "\ud800"})]))
+    response = client.post("/v1/traces", content=body, headers=JSON)
+    assert response.status_code == 400
+
+
+def test_names_too_long_to_index_are_rejected_by_name(client: TestClient, engine: Engine) -> None:
+    # Postgres refuses btree entries over ~2.7 KB: one such run must not fail its whole batch there.
+    long_component = json_span("c" * 10_000)
+    long_pointer = json_span("etl", outputs=["s3://bucket/" + "p" * 5_000])
+    long_hash = json_span(
+        "etl", extra={"attributes": [{"key": "mltrace.code.git_hash", "value": {"stringValue": "f" * 65}}]}
+    )
+    fine = json_span("etl", outputs=["s3://bucket/" + "p" * 1_000])
+    response = post_json(client, json_request([long_component, long_pointer, long_hash, fine]))
+    partial = export_response_of(response.content, "application/json").partial_success
+    assert response.status_code == 200 and partial.rejected_spans == 3
+    assert "longer than 2048 bytes" in partial.error_message and "longer than 64 bytes" in partial.error_message
+    assert len(partial.error_message) < 2_000  # reasons are shortened, not 10 KB names echoed back
+    with engine.connect() as conn:
+        assert set(runs_by_ids(conn, [s["spanId"] for s in (long_component, long_pointer, long_hash, fine)])) == {
+            fine["spanId"]
+        }
