@@ -84,7 +84,26 @@ class SpanRecord:
         for link in self.links:
             if not _HEX16.match(link.span_id) or not _HEX32.match(link.trace_id):
                 raise InvalidSpan(f"{where}: a span link has a malformed trace or span id")
+        for key, limit in _BOUNDED_ATTRIBUTES.items():
+            value = self.attributes.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                # Stored as text whatever type it came as (ingest applies str() to the odd ones).
+                text = item if isinstance(item, str) or item is None else str(item)
+                if text and len(text) > limit // 4 and len(text.encode("utf-8", "replace")) > limit:
+                    raise InvalidSpan(f"{where}: a value of {key} is longer than {limit} bytes ({text[:40]!r}...)")
         return self
+
+
+# Values stored in indexed or fixed-width columns: Postgres refuses a btree entry over ~2.7 KB and a git hash
+# over its 64 characters, and one refused row would fail the whole batch. Rejected by name instead.
+_MAX_NAME_BYTES = 2_048
+_BOUNDED_ATTRIBUTES = {
+    "mltrace.component": _MAX_NAME_BYTES,
+    "mltrace.inputs": _MAX_NAME_BYTES,
+    "mltrace.outputs": _MAX_NAME_BYTES,
+    "mltrace.tags": _MAX_NAME_BYTES,
+    "mltrace.code.git_hash": 64,
+}
 
 
 _PLAIN = (str, int, bool)
