@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from mltrace_otel.store.span_record import json_value
+
 _CHUNK = 2_000
 # COPY text format: backslash escapes for the four characters that would break a row.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -38,7 +40,12 @@ _SCRATCH_TYPES = {"consumer_id": "TEXT", "producer_id": "TEXT", "via": "TEXT", "
 
 def dumps(value: Any) -> str:
     """Compact JSON that Postgres accepts: JSONB rejects the NUL character, so it becomes U+FFFD."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        # Bytes, NaN or other objects in a hand-built record: store their JSON reading, never fail the batch.
+        value = json_value(value)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if "\\u0000" in text:
         text = json.dumps(without_nul(value), ensure_ascii=False, separators=(",", ":"))
     return text
