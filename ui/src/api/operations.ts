@@ -246,6 +246,7 @@ export const Catalog = doc<
   {
     components: { name: string }[];
     tags: string[];
+    flaggedOutputs: { name: string }[];
     recentRuns: { edges: { node: { id: string; outputs: { name: string }[] } }[] };
   },
   { first: number }
@@ -253,6 +254,7 @@ export const Catalog = doc<
 query Catalog($first: Int!) {
   components { name }
   tags
+  flaggedOutputs { name }
   recentRuns(first: $first) { edges { node { id outputs { name } } } }
 }`);
 

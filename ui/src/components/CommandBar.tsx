@@ -41,7 +41,8 @@ export function CommandBar() {
     return {
       components: d.components.map((c) => c.name),
       tags: d.tags,
-      outputs: [...new Set(runs.flatMap((r) => r.outputs.map((o) => o.name)))],
+      // Outputs of the newest runs plus every flagged one (the API has no pointer search to ask instead).
+      outputs: [...new Set([...d.flaggedOutputs.map((p) => p.name), ...runs.flatMap((r) => r.outputs.map((o) => o.name))])],
       runs: runs.map((r) => r.id),
     };
   }, [catalogQuery.data]);
