@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import itertools
 from typing import Any
@@ -84,7 +85,7 @@ def json_request(spans: list[dict[str, Any]], service: str = "json-client") -> d
 def protobuf_request(spans: list[dict[str, Any]], service: str = "proto-client") -> bytes:
     """The same spans as a serialized ExportTraceServiceRequest (ids converted from hex to bytes)."""
     request = ExportTraceServiceRequest()
-    json_format.ParseDict(_base64_ids(json_request(spans, service)), request)
+    json_format.ParseDict(_base64_ids(copy.deepcopy(json_request(spans, service))), request)
     return request.SerializeToString()
 
 
