@@ -67,8 +67,18 @@ def test_a_run_with_no_io_is_still_a_run(engine: Engine) -> None:
 
 
 def test_unicode_and_very_long_pointer_names_are_stored_exactly(engine: Engine) -> None:
-    names = ["données/été.csv", "模型.pkl", "s3://bucket/" + "k" * 3000, "with space and 'quote'.csv"]
+    names = ["données/été.csv", "模型.pkl", "s3://bucket/" + "k" * 2000, "with space and 'quote'.csv"]
     run = run_record("unicode", 0, 1, outputs=names)
     ingest_spans(engine, [run])
     with engine.connect() as conn:
         assert sorted(run_io_by_ids(conn, [run.span_id])[run.span_id].outputs) == sorted(names)
+
+
+def test_a_pointer_name_too_long_to_index_rejects_its_span_by_name(engine: Engine) -> None:
+    too_long = run_record("huge", 0, 1, outputs=["s3://bucket/" + "k" * 5000])
+    fine = run_record("fine", 0, 1, outputs=["ok.csv"])
+    result = ingest_spans(engine, [too_long, fine])
+    assert result.new_span_ids == [fine.span_id]
+    (rejected,) = result.rejected
+    assert rejected.span_id == too_long.span_id
+    assert "mltrace.outputs is longer than 2048 bytes" in rejected.reason
