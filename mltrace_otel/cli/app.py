@@ -99,7 +99,8 @@ def database_backend(ctx: typer.Context, command: str) -> Any:
 
 
 def fail(message: str, exit_code: int) -> typer.Exit:
-    make_console(stderr=True).print(Text("Error: ", style="bold red") + Text(message))
+    # Plain and unwrapped: one line a script can grep, whatever the terminal width.
+    typer.echo(f"Error: {message}", err=True)
     return typer.Exit(exit_code)
 
 
@@ -134,4 +135,4 @@ def emit(as_json: bool, value: Any, render: Callable[[], RenderableType | None])
 
 
 def say(message: str) -> None:
-    make_console().print(Text(message))
+    make_console().print(Text(message), soft_wrap=True)
