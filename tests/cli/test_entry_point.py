@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -58,3 +60,36 @@ def test_a_user_error_is_one_line_and_an_exit_code(engine: Engine, db_url: str) 
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: no run '00000000000fffff'; list ids with `mltrace recent`"
     assert result.stdout == ""
+
+
+def test_serve_starts_the_server_that_answers_the_cli(engine: Engine, db_url: str) -> None:
+    from mltrace_otel.store.ingest import ingest_spans
+    from tests.cli.conftest import _free_port
+    from tests.helpers import run_record
+
+    run = run_record("etl", 0, 1, outputs=["clean.csv"])
+    ingest_spans(engine, [run])
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(MLTRACE), "--database-url", db_url, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                    assert json.loads(answer.read())["status"] == "ok"
+                    break
+            except OSError:
+                assert server.poll() is None, f"mltrace serve exited: {server.stderr.read() if server.stderr else ''}"
+                assert time.monotonic() < deadline, "mltrace serve did not answer /healthz within 30 s"
+                time.sleep(0.1)
+        recent = mltrace("--server", f"127.0.0.1:{port}", "recent", "--json")
+        assert recent.returncode == 0, recent.stderr
+        assert [r["id"] for r in json.loads(recent.stdout)["runs"]] == [run.span_id]
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
