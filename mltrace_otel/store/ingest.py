@@ -225,7 +225,7 @@ def _write(conn: Connection, valid: dict[str, tuple[SpanRecord, _RunFacts | None
         if snapshot:
             snapshots[snapshot[0]] = snapshot
     # Snapshots first: spans reference them by hash.
-    writer.insert_ignore("code_snapshots", ("hash", "content"), list(snapshots.values()), ("hash",))
+    writer.insert_ignore("code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",))
     new_ids = writer.insert_new_spans(SPAN_COLUMNS, span_rows)
     result.stored = len(new_ids)
     result.duplicates += len(valid) - len(new_ids)
@@ -273,13 +273,15 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
                 elif name not in pointers:
                     pointers[name] = (name, infer_kind(name).value, now_ns)
         links.extend((record.span_id, link.span_id) for link in record.links)
-    _upsert_components(conn, list(comps.values()))
+    # Shared rows (components, tags, pointers) are written in key order: concurrent batches that touch the same
+    # names then lock them in the same order, so Postgres cannot deadlock them against each other.
+    _upsert_components(conn, [comps[name] for name in sorted(comps)])
     writer.insert_ignore("component_tags", ("component", "tag"), sorted(tags), ("component", "tag"))
-    writer.insert_ignore("io_pointers", POINTER_COLUMNS, list(pointers.values()), ("name",))
+    writer.insert_ignore("io_pointers", POINTER_COLUMNS, [pointers[name] for name in sorted(pointers)], ("name",))
     if explicit:
         stmt = dialect_insert(conn, io_pointers)
         stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"kind": stmt.excluded.kind})
-        conn.execute(stmt.returning(io_pointers.c.name), list(explicit.values())).all()
+        conn.execute(stmt.returning(io_pointers.c.name), [explicit[name] for name in sorted(explicit)]).all()
     # IO rows belong to spans that are new in this transaction: nothing to conflict with.
     writer.append("run_io", RUN_IO_COLUMNS, io_rows)
     repair_edges(conn, writer, new_inputs, new_outputs, links)
