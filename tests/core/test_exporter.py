@@ -229,3 +229,22 @@ def test_the_entry_point_names_this_exporter() -> None:
 
     (entry,) = entry_points(group="opentelemetry_traces_exporter", name="mltrace")
     assert entry.load() is MltraceSpanExporter
+
+
+def test_a_burst_larger_than_one_export_chunk_is_stored_whole_with_every_edge(store: Store) -> None:
+    # One BatchSpanProcessor batch of 3,000 runs: the exporter cuts it into chunks stored side by side; a run
+    # and its producer often land in different chunks, committed in either order.
+    ids = []
+    for i in range(3_000):
+        with component_run("chain", inputs=[f"link-{i - 1}"] if i else [], outputs=[f"link-{i}"]) as run:
+            ids.append(run.id)
+    runs = store.runs("chain")
+    assert len(runs) == 3_000
+    with store.connect() as conn:
+        from mltrace_otel.queries.lineage import dependencies_of
+
+        deps = dependencies_of(conn, ids)
+    assert deps[ids[0]] == []
+    assert all([e.producer_id for e in deps[ids[i]]] == [ids[i - 1]] for i in range(1, 3_000))
+    exporter = configured_exporter()
+    assert exporter is not None and exporter.failed_spans == 0 and exporter.stored_spans == 3_000
