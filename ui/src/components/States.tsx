@@ -15,7 +15,9 @@ export function Loading({ what }: { what: string }) {
 
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
-    <NonIdealState className="state" data-testid="empty" icon="search" title={title} description={children} />
+    <div data-testid="empty">
+      <NonIdealState className="state" icon="search" title={title} description={children} />
+    </div>
   );
 }
 
@@ -30,14 +32,15 @@ export function ErrorState({ error, retry }: { error: ApiError; retry?: () => vo
           : "The server failed";
   const icon = error.kind === "notFound" ? "search" : error.kind === "unreachable" ? "offline" : "error";
   return (
+    <div data-testid={error.kind === "notFound" ? "not-found" : "error"}>
     <NonIdealState
       className="state"
-      data-testid={error.kind === "notFound" ? "not-found" : "error"}
       icon={icon}
       title={title}
       description={<span className="error-message">{error.message}</span>}
       action={retry ? <Button icon="refresh" text="Try again" onClick={retry} /> : undefined}
     />
+    </div>
   );
 }
 

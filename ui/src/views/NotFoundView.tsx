@@ -6,10 +6,10 @@ export function NotFoundView() {
   const location = useLocation();
   useTitle("not found");
   return (
+    <div data-testid="not-found">
     <NonIdealState
       icon="path-search"
       title="No such page"
-      data-testid="not-found"
       description={
         <>
           Nothing lives at <code>{location.pathname}</code>. Type <code>help</code> in the command bar, or go to the{" "}
@@ -17,5 +17,6 @@ export function NotFoundView() {
         </>
       }
     />
+    </div>
   );
 }

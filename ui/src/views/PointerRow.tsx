@@ -28,15 +28,16 @@ export function FlagToggle({ pointer, onChange }: { pointer: Pointer; onChange?:
     }
   };
   return (
+    <span className="flag-toggle-wrap" data-testid={`flag-${pointer.name}`}>
     <Switch
       className="flag-toggle"
       checked={flagged}
       disabled={busy}
       label={flagged ? "flagged" : "flag"}
       aria-label={`${flagged ? "Unflag" : "Flag"} ${pointer.name}`}
-      data-testid={`flag-${pointer.name}`}
       onChange={() => void toggle()}
     />
+    </span>
   );
 }
 
