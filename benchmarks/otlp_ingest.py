@@ -43,7 +43,7 @@ from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import set_span_in_context
 from sqlalchemy import Engine, func, select
@@ -217,7 +217,9 @@ def send_all(base: str, batches: Sequence[Sequence[ReadableSpan]], senders: int)
             future.result()
 
 
-def measure_e2e(result: Result, url: str, engine: Engine, batches: Sequence[Sequence[ReadableSpan]], senders: int) -> None:
+def measure_e2e(
+    result: Result, url: str, engine: Engine, batches: Sequence[Sequence[ReadableSpan]], senders: int
+) -> None:
     with server(url) as (base, proc):
         result.rss_idle_mb = proc.memory_info().rss / 2**20
         cpu_before = sum(proc.cpu_times()[:2])
@@ -263,9 +265,10 @@ def measure_flood(result: Result, url: str, bodies: Sequence[bytes], senders: in
 # --- the raw insert floor ------------------------------------------------------------------------------------
 
 _SPAN_COLUMNS = (
-    "span_id trace_id parent_span_id name kind start_ns end_ns status_code status_message component "
-    "service_name attributes events links resource scope ingested_ns"
-).split()
+    *("span_id", "trace_id", "parent_span_id", "name", "kind", "start_ns", "end_ns", "status_code"),
+    *("status_message", "component", "service_name", "attributes", "events", "links", "resource", "scope"),
+    "ingested_ns",
+)
 _IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns")
 
 
@@ -365,8 +368,8 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         rows,
     )
     print_table(
-        f"Receiver memory: idle, during e2e, and under a {args.flood_senders}-sender flood for {args.flood_seconds:.0f} s "
-        "(admission limit 4)",
+        f"Receiver memory: idle, during e2e, and under a {args.flood_senders}-sender flood for "
+        f"{args.flood_seconds:.0f} s (admission limit 4)",
         ["store", "RSS idle MB", "peak RSS e2e MB", "peak RSS flood MB", "flood requests", "answered 503"],
         [
             [

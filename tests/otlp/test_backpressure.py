@@ -56,7 +56,7 @@ def store_write_locked(db_url: str) -> Iterator[Callable[[], None]]:
 def receiver_of(app: object) -> TraceReceiver:
     for route in app.routes:  # type: ignore[attr-defined]
         if getattr(route, "path", None) == "/v1/traces":
-            return route.endpoint.__self__  # type: ignore[no-any-return]
+            return route.endpoint.__self__
     raise AssertionError("no /v1/traces route")
 
 

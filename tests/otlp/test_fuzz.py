@@ -143,8 +143,9 @@ def json_spans(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def json_batches(draw: st.DrawFn) -> list[dict[str, Any]]:
-    batch = draw(st.lists(json_spans(), min_size=0, max_size=6))
-    if batch and draw(st.booleans()):
+    duplicate: bool = draw(st.booleans())
+    batch: list[dict[str, Any]] = draw(st.lists(json_spans(), min_size=0, max_size=6))
+    if batch and duplicate:
         batch.append(dict(batch[0]))  # a duplicate span in the same batch
     return batch
 
@@ -163,7 +164,7 @@ def assert_well_formed(engine: Engine, ids: set[str]) -> None:
         return
     with engine.connect() as conn:
         rows = conn.execute(select(spans).where(spans.c.span_id.in_(ids))).mappings().all()
-        io_counts = dict(
+        io_counts: dict[str, int] = dict(
             conn.execute(
                 select(run_io.c.span_id, func.count())
                 .where(run_io.c.span_id.in_(ids), run_io.c.direction == "in")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 from opentelemetry.exporter.otlp.proto.http import Compression
@@ -58,8 +59,8 @@ def recorded_pipeline() -> list[ReadableSpan]:
     return list(memory.get_finished_spans())
 
 
-def export(base_url: str, spans: Sequence[ReadableSpan], **kwargs: object) -> SpanExportResult:
-    exporter = OTLPSpanExporter(endpoint=f"{base_url}/v1/traces", timeout=30, **kwargs)  # type: ignore[arg-type]
+def export(base_url: str, spans: Sequence[ReadableSpan], **kwargs: Any) -> SpanExportResult:
+    exporter = OTLPSpanExporter(endpoint=f"{base_url}/v1/traces", timeout=30, **kwargs)
     try:
         return exporter.export(spans)
     finally:
