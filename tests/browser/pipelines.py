@@ -259,8 +259,10 @@ def industry_pipeline(base_ns: int) -> tuple[list[SpanRecord], IndustryIds]:
 STAGES = ("extract", "clean_shard", "validate_shard", "featurize_shard")
 
 
-def fan_in_pipeline(base_ns: int, shards: int = 124, name: str = "fanin") -> tuple[list[SpanRecord], str]:
-    """``shards`` x 4 shard runs merged into merge -> train -> evaluate: 4 * shards + 3 runs.
+def fan_in_pipeline(
+    base_ns: int, shards: int = 124, name: str = "fanin", publish_steps: int = 0
+) -> tuple[list[SpanRecord], str]:
+    """``shards`` x 4 shard runs merged into merge -> train -> evaluate (-> publish ...): 4 * shards + 3 + steps runs.
 
     Returns the records and the final output (its upstream lineage holds every run once).
     """
@@ -285,6 +287,10 @@ def fan_in_pipeline(base_ns: int, shards: int = 124, name: str = "fanin") -> tup
     )
     final = f"{name}/metrics.json"
     b.run("evaluate_fanin", t0 + 85, t0 + 95, inputs=[f"{name}/model.pkl"], outputs=[final], trace="final")
+    for step in range(publish_steps):
+        previous, final = final, f"{name}/published-{step}.json"
+        t = t0 + 100 + step * 5
+        b.run("publish", t, t + 4, inputs=[previous], outputs=[final], key=step, trace="final")
     return b.records, final
 
 
