@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -24,6 +25,22 @@ log = logging.getLogger("graphql_server.errors")
 
 _REFERENCE = "_mltrace_error_reference"
 CLIENT_ERRORS = (NotFound, InvalidArgument, ConfigError)
+# Strawberry's and graphql-core's guard messages, and the server setting that raises each limit.
+_LIMITS = (
+    (re.compile(r"exceeds maximum operation depth of (\d+)"), "maxQueryDepth", "MLTRACE_MAX_QUERY_DEPTH"),
+    (re.compile(r"aliases found\. Allowed: (\d+)"), "maxAliases", "MLTRACE_MAX_ALIASES"),
+    (re.compile(r"Document contains more than (\d+) tokens"), "maxTokens", "MLTRACE_MAX_TOKENS"),
+)
+
+
+def _limit(error: GraphQLError) -> tuple[str, str, int] | None:
+    if error.original_error is not None:
+        return None
+    for pattern, limit, variable in _LIMITS:
+        match = pattern.search(error.message)
+        if match:
+            return limit, variable, int(match.group(1))
+    return None
 
 
 def _is_internal(error: GraphQLError) -> bool:
@@ -56,13 +73,18 @@ class ErrorPolicy(MaskErrors):
     """Rewrite resolver errors: client errors get a code, internal errors are masked behind a reference."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda e: e.original_error is not None)
+        super().__init__(should_mask_error=lambda e: e.original_error is not None or _limit(e) is not None)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, GraphQLError):
             return error
-        if isinstance(original, NotFound):
+        limit = _limit(error)
+        if limit is not None:
+            name, variable, maximum = limit
+            message = f"{error.message} (server limit {name} = {maximum}, set by {variable})"
+            extensions: dict[str, Any] = {"code": "LIMIT_EXCEEDED", "limit": name, "max": maximum}
+        elif isinstance(original, NotFound):
             message, extensions = error.message, {"code": "NOT_FOUND", "what": original.what, "key": original.key}
         elif isinstance(original, CLIENT_ERRORS):
             message, extensions = error.message, {"code": "BAD_USER_INPUT"}

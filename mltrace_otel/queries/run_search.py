@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, cast, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 from mltrace_otel.queries.cursors import check_first, decode_cursor, encode_cursor
@@ -64,7 +64,8 @@ def _sqlite_json_type(value: Any) -> str:
 def _attribute_equals(dialect: str, key: str, value: Any) -> ColumnElement[bool]:
     if dialect == "postgresql":
         # jsonb equality compares type and value: 5 = 5.0 as numbers, "5" never equals 5.
-        return type_coerce(spans.c.attributes, JSONB)[key] == cast(json.dumps(value), JSONB)
+        # The JSONB bind type serialises the value itself (a pre-serialised string would be encoded twice).
+        return type_coerce(spans.c.attributes, JSONB)[key] == bindparam(None, value, type_=JSONB)
     path = f'$."{key}"'
     # json_extract turns JSON true into 1, so the JSON type is checked too: true must not match 1 or "1".
     matches_type = func.json_type(spans.c.attributes, path) == _sqlite_json_type(value)
