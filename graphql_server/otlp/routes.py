@@ -1,7 +1,8 @@
 """``POST /v1/traces``: the OTLP/HTTP trace receiver (protobuf and JSON, gzip and deflate).
 
 Spans go through :func:`mltrace_otel.store.ingest.ingest_spans`, the same function the SDK exporter uses, so a
-run means the same whichever way it arrived; the answer is 200 only after that transaction committed.
+run means the same whichever way it arrived; the answer is 200 only after the transaction holding them committed
+(requests that wait at the same time share one transaction: see group_commit.py).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from graphql_server.otlp.auth import authorized
 from graphql_server.otlp.backpressure import IngestSlots
 from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
 from graphql_server.otlp.decode import DecodedBatch, PayloadError, decode_json, decode_protobuf
+from graphql_server.otlp.group_commit import GroupCommitter
 from graphql_server.otlp.responses import Encoding, error_response, export_response
 from graphql_server.settings import ServerSettings
-from mltrace_otel.store.ingest import RejectedSpan, ingest_spans
+from mltrace_otel.store.ingest import RejectedSpan
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class TraceReceiver:
         self.token = settings.ingest_token
         self.max_body_bytes = settings.max_body_bytes
         self.slots = IngestSlots(settings.max_pending_ingests)
+        # Requests admitted together are stored together (see group_commit.py).
+        self.committer = GroupCommitter(engine, _transient)
 
     async def handle(self, request: Request) -> Response:
         media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -120,7 +124,7 @@ class TraceReceiver:
 
     def _store(self, batch: DecodedBatch, encoding: Encoding) -> Response:
         try:
-            result = ingest_spans(self.engine, batch.records)
+            rejected = batch.rejected + self.committer.store(batch.records)
         except Exception as exc:
             if _transient(exc):
                 log.warning("OTLP receiver: storing %d spans failed, asking to retry: %s", len(batch.records), exc)
@@ -128,7 +132,6 @@ class TraceReceiver:
                 return error_response(encoding, 503, f"the store is unavailable: {detail}", {"Retry-After": "1"})
             log.exception("OTLP receiver: storing %d spans failed", len(batch.records))
             return error_response(encoding, 500, "storing the spans failed; the server log has the details")
-        rejected = batch.rejected + result.rejected
         if not rejected:
             return export_response(encoding)
         return export_response(encoding, len(rejected), _rejection_message(rejected))
