@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -140,6 +141,17 @@ def flush(timeout_millis: int = 30_000) -> bool:
     if state is None:
         return True
     return all(p.force_flush(timeout_millis) for p in state.processors)
+
+
+def flush_in_worker_process() -> None:
+    """Store the runs just ended when this is a ``multiprocessing`` worker, else do nothing (the usual case).
+
+    Workers end with ``os._exit`` and ``Pool.__exit__`` even terminates them, so exit handlers never run there:
+    a run left in the queue would be lost. Their runs are stored as they end instead (one transaction each).
+    """
+    mp = sys.modules.get("multiprocessing")  # never imported: not a worker, and no import cost
+    if mp is not None and mp.parent_process() is not None:
+        flush()
 
 
 def shutdown() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from opentelemetry.trace import Link, SpanContext, TraceFlags
 
 from mltrace_otel import semconv
-from mltrace_otel.instrument.configure import ensure_configured
+from mltrace_otel.instrument.configure import ensure_configured, flush_in_worker_process
 from mltrace_otel.instrument.run_handle import RunHandle, pointer_names
 from mltrace_otel.instrument.runs import _parent_context, run_attributes, tracer
 
@@ -149,5 +149,6 @@ def log_component_run(run: ComponentRun, set_dependencies_from_inputs: bool = Tr
     handle = RunHandle(span, run.component_name, run.inputs, run.outputs)
     handle.finish()
     span.end(end_time=end_ns)
+    flush_in_worker_process()
     run.id = handle.id
     return run.id

@@ -21,7 +21,7 @@ from opentelemetry.trace import Link, StatusCode
 
 from mltrace_otel import semconv
 from mltrace_otel.instrument.code_info import function_file, function_source, git_info_for_file, qualified_name
-from mltrace_otel.instrument.configure import ensure_configured
+from mltrace_otel.instrument.configure import ensure_configured, flush_in_worker_process
 from mltrace_otel.instrument.propagation import context_from_env
 from mltrace_otel.instrument.run_handle import RunHandle, attach_run, pointer_names
 
@@ -122,23 +122,26 @@ def component_run(
     attrs = run_attributes(
         component, tags=tags, description=description, owner=owner, notes=notes, func=_func, extra=attributes
     )
-    with tracer().start_as_current_span(
-        component, context=_parent_context(), attributes=attrs, links=list(links), start_time=start_time
-    ) as span:
-        handle = RunHandle(span, component, inputs, outputs)
-        token = attach_run(handle)
-        try:
-            yield handle
-        except (KeyboardInterrupt, SystemExit) as exc:
-            # OTel records only Exception subclasses; a run stopped part-way (Ctrl-C, sys.exit(1)) did not
-            # succeed either, and its outputs may be partial: store it as failed.
-            if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
-                span.record_exception(exc)
-                span.set_status(StatusCode.ERROR, f"interrupted by {type(exc).__name__}")
-            raise
-        finally:
-            context.detach(token)  # type: ignore[arg-type]
-            handle.finish()
+    try:
+        with tracer().start_as_current_span(
+            component, context=_parent_context(), attributes=attrs, links=list(links), start_time=start_time
+        ) as span:
+            handle = RunHandle(span, component, inputs, outputs)
+            token = attach_run(handle)
+            try:
+                yield handle
+            except (KeyboardInterrupt, SystemExit) as exc:
+                # OTel records only Exception subclasses; a run stopped part-way (Ctrl-C, sys.exit(1)) did not
+                # succeed either, and its outputs may be partial: store it as failed.
+                if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
+                    span.record_exception(exc)
+                    span.set_status(StatusCode.ERROR, f"interrupted by {type(exc).__name__}")
+                raise
+            finally:
+                context.detach(token)  # type: ignore[arg-type]
+                handle.finish()
+    finally:
+        flush_in_worker_process()  # the span has ended: a worker process must store it now
 
 
 class _LocalsCapture:

@@ -79,7 +79,7 @@ def create_component(
         owner_ns=now if owner is not None else 0,
         created_ns=now,
     )
-    changes = {}
+    changes: dict[str, object] = {}
     if description is not None:
         changes.update(description=description, description_ns=now)
     if owner is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,17 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         upgrade(engine)
         _migrated.add(resolved)
     return engine
+
+
+def _forget_parent_connections() -> None:
+    """In a forked child: pooled connections belong to the parent (sharing one would corrupt both sessions)."""
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
 
 
 def dispose_engines() -> None:
