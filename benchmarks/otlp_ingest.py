@@ -46,7 +46,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import set_span_in_context
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from benchmarks.stores import fresh_store
 from benchmarks.table import print_table
@@ -182,6 +182,8 @@ class Result:
     e2e_s: float = 0.0
     raw_s: float = 0.0
     server_cpu_s: float = 0.0
+    sender_cpu_s: float = 0.0
+    postgres_cpu_s: float = 0.0
     rss_idle_mb: float = 0.0
     rss_e2e_mb: float = 0.0
     flood_sent: int = 0
@@ -217,19 +219,47 @@ def send_all(base: str, batches: Sequence[Sequence[ReadableSpan]], senders: int)
             future.result()
 
 
+def _cpu_s(procs: Sequence[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _backends_cpu_s(engine: Engine) -> dict[int, float]:
+    """CPU seconds of each Postgres backend serving this benchmark's database (other databases on the same
+    server, e.g. a test run next door, are not counted)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).scalars()
+        return {pid: _cpu_s([psutil.Process(pid)]) for pid in pids if psutil.pid_exists(pid)}
+
+
 def measure_e2e(
     result: Result, url: str, engine: Engine, batches: Sequence[Sequence[ReadableSpan]], senders: int
 ) -> None:
     with server(url) as (base, proc):
         result.rss_idle_mb = proc.memory_info().rss / 2**20
-        cpu_before = sum(proc.cpu_times()[:2])
+        me = psutil.Process()
+        server_before, sender_before, pg_before = _cpu_s([proc]), _cpu_s([me]), _backends_cpu_s(engine)
         with RssSampler(proc) as rss:
             start = time.perf_counter()
             send_all(base, batches, senders)
             while stored_count(engine) < result.spans:
                 time.sleep(0.01)
             result.e2e_s = time.perf_counter() - start
-        result.server_cpu_s = sum(proc.cpu_times()[:2]) - cpu_before
+        result.server_cpu_s = _cpu_s([proc]) - server_before
+        result.sender_cpu_s = _cpu_s([me]) - sender_before
+        # Backends that ended during the run are missed: a lower bound (the server's pool keeps its connections).
+        pg_after = _backends_cpu_s(engine)
+        result.postgres_cpu_s = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())
         result.rss_e2e_mb = rss.peak / 2**20
 
 
@@ -359,12 +389,18 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
                 f"{e2e / raw:.2f}",
                 f"{r.server_cpu_s:.1f}",
                 f"{r.server_cpu_s / r.spans * 1e6:.0f}",
+                f"{r.sender_cpu_s:.1f}",
+                f"{r.postgres_cpu_s:.1f}" if r.backend == "postgresql" else "-",
+                f"{r.e2e_s:.1f}",
             ]
         )
     print_table(
         f"OTLP/HTTP ingest, official exporter, {args.senders} senders x batches of {BATCH} "
         f"(anchor: Arize Phoenix {PHOENIX_SPANS_PER_S} spans/s)",
-        ["store", "spans", "e2e spans/s", "raw insert spans/s", "e2e/raw", "server CPU s", "CPU us/span"],
+        [
+            *("store", "spans", "e2e spans/s", "raw insert spans/s", "e2e/raw", "server CPU s"),
+            *("server CPU us/span", "sender CPU s", "postgres CPU s", "wall s"),
+        ],
         rows,
     )
     print_table(
