@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 
 from graphql_server.context import Context
 from graphql_server.database import Database, suppressed
+from graphql_server.gc_tuning import tune_gc
 from graphql_server.schema import build_schema
 from graphql_server.settings import ServerSettings
 from graphql_server.subscriptions.run_feed import RunFeed
@@ -51,6 +52,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
 def graphql_routes(settings: ServerSettings, engine: Engine) -> list[BaseRoute]:
     app = GraphQLApp(settings, engine)
+    tune_gc()
     return [
         Route("/graphql", app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", app),

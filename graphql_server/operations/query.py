@@ -8,6 +8,7 @@ import strawberry
 
 from graphql_server.context import Info
 from graphql_server.errors import limit_exceeded
+from graphql_server.prefetch import prefetch_runs
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
 from graphql_server.types.ComponentRunConnection import ComponentRunConnection
@@ -21,7 +22,7 @@ from mltrace_otel.queries.components import all_tags, list_components
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, Direction, latest_producers, lineage
 from mltrace_otel.queries.pointers import flagged_pointers
-from mltrace_otel.queries.records import datetime_to_ns
+from mltrace_otel.queries.records import Page, Run, datetime_to_ns
 from mltrace_otel.queries.review import review
 from mltrace_otel.queries.run_search import RunSearch, search_runs
 from mltrace_otel.queries.runs import history, normalize_run_id, recent_runs, trace_spans
@@ -48,6 +49,13 @@ def _search(filter: RunFilter | None) -> RunSearch:
     )
 
 
+async def _connection(info: Info, page: Page, after: str | None) -> ComponentRunConnection:
+    runs: list[Run] = page.items
+    info.context.loaders.run_by_id.prime_many({r.id: r for r in runs})
+    await prefetch_runs(info, [r.id for r in runs], (r.component for r in runs))
+    return ComponentRunConnection.from_page(page, after)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="One run (or span) by id; null plus an error naming the id when unknown.")
@@ -63,7 +71,7 @@ class Query:
         self, info: Info, first: int = RECENT_DEFAULT, after: str | None = None
     ) -> ComponentRunConnection:
         page = await info.context.db.read(recent_runs, first, after)
-        return ComponentRunConnection.from_page(page, after)
+        return await _connection(info, page, after)
 
     @strawberry.field(description="Runs of one component, newest first; since/until bound the start (inclusive).")
     async def history(
@@ -76,14 +84,14 @@ class Query:
         until: datetime | None = None,
     ) -> ComponentRunConnection:
         page = await info.context.db.read(history, component, first, after, _ns(since), _ns(until))
-        return ComponentRunConnection.from_page(page, after)
+        return await _connection(info, page, after)
 
     @strawberry.field(description="Component runs matching a filter, newest first.")
     async def runs(
         self, info: Info, filter: RunFilter | None = None, first: int = RECENT_DEFAULT, after: str | None = None
     ) -> ComponentRunConnection:
         page = await info.context.db.read(search_runs, _search(filter), first, after)
-        return ComponentRunConnection.from_page(page, after)
+        return await _connection(info, page, after)
 
     @strawberry.field(
         description="The latest run that produced `output`; nest `dependencies` as deep as you need (mltrace trace)."
@@ -126,8 +134,8 @@ class Query:
                 "lineageMaxNodes",
                 cap,
             )
-        for rid, run in graph.runs.items():
-            info.context.loaders.run_by_id.prime(rid, run)
+        info.context.loaders.run_by_id.prime_many(graph.runs)
+        await prefetch_runs(info, list(graph.runs), (r.component for r in graph.runs.values()))
         return LineageGraph.from_record(graph)
 
     @strawberry.field(description="One component by name; null plus an error naming it when unknown.")
@@ -166,6 +174,6 @@ class Query:
     @strawberry.field(description="Every span of one OTel trace, oldest first, with parent ids.")
     async def otel_trace(self, info: Info, trace_id: str) -> OtelTrace | None:
         spans = await info.context.db.read(trace_spans, trace_id)
-        for span in spans:
-            info.context.loaders.run_by_id.prime(span.id, span)
+        info.context.loaders.run_by_id.prime_many({s.id: s for s in spans})
+        await prefetch_runs(info, [s.id for s in spans], (s.component for s in spans))
         return OtelTrace(trace_id=spans[0].trace_id, spans=[ComponentRun.from_record(s) for s in spans])

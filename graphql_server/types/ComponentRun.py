@@ -13,11 +13,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphql_server.context import Info
+from graphql_server.prefetch import cached, is_loaded
 from graphql_server.types.Component import Component
 from graphql_server.types.IOPointer import IOPointer
 from graphql_server.types.RunStatus import RunStatus
 from graphql_server.types.StatusCode import StatusCode
 from mltrace_otel.queries.records import Edge, Run
+from mltrace_otel.queries.records import IOPointer as IOPointerRecord
 
 if TYPE_CHECKING:
     from graphql_server.types.DependencyEdge import DependencyEdge
@@ -29,73 +31,104 @@ DependencyEdgeRef = Annotated["DependencyEdge", strawberry.lazy("graphql_server.
 
 @strawberry.type(description="A run of a pipeline component: one OTel span that carries mltrace.component.")
 class ComponentRun:
+    # Scalars are plain fields, filled once from the record: Strawberry resolves those with a bare getattr,
+    # several times cheaper than a method resolver, which counts when a lineage answer holds thousands of runs.
     record: strawberry.Private[Run]
+    id: strawberry.ID = strawberry.field(description="The span id: 16 lowercase hexadecimal characters.")
+    trace_id: str = strawberry.field(description="The OTel trace id (32 hex characters).")
+    parent_id: str | None = strawberry.field(description="The parent span id within the OTel trace, if any.")
+    name: str = strawberry.field(description="The span name.")
+    kind: str = strawberry.field(description="The OTel span kind (INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER).")
+    is_component_run: bool = strawberry.field(
+        description="False for plain spans of an OTel trace that are not component runs."
+    )
+    component_name: str | None = strawberry.field(description="The component's name (null for plain spans).")
+    start_time: datetime
+    end_time: datetime
+    duration_ms: float
+    status: RunStatus
+    git_hash: str | None = strawberry.field(description="The commit of the code that ran.")
+    git_tags: list[str]
+    code_hash: str | None = strawberry.field(
+        description="sha256 of the code snapshot, shared by runs of identical source."
+    )
+    notes: str | None
+    service_name: str | None = strawberry.field(description="service.name of the process that ran it.")
+    attributes: JSON = strawberry.field(description="Every span attribute, as it was stored.")
+    resource: JSON = strawberry.field(description="OTel resource attributes of the process that ran it.")
+    links: JSON = strawberry.field(description="OTel span links: a list of {traceId, spanId, attributes}.")
+    events: JSON = strawberry.field(description="OTel span events: a list of {name, timeUnixNano, attributes}.")
+    test_results: JSON = strawberry.field(
+        description="Before/after test results of the component, one object per test."
+    )
 
     @classmethod
     def from_record(cls, record: Run) -> ComponentRun:
-        return cls(record=record)
+        return cls(
+            record=record,
+            id=strawberry.ID(record.id),
+            trace_id=record.trace_id,
+            parent_id=record.parent_id,
+            name=record.name,
+            kind=record.kind,
+            is_component_run=record.component is not None,
+            component_name=record.component,
+            start_time=record.start,
+            end_time=record.end,
+            duration_ms=record.duration_ms,
+            status=RunStatus(code=StatusCode(record.status_code), message=record.status_message),
+            git_hash=record.git_hash,
+            git_tags=record.git_tags,
+            code_hash=record.code_hash,
+            notes=record.notes,
+            service_name=record.service_name,
+            attributes=cast(JSON, record.attributes),
+            resource=cast(JSON, record.resource),
+            links=cast(JSON, record.links),
+            events=cast(JSON, record.events),
+            test_results=cast(JSON, record.test_results),
+        )
 
-    @strawberry.field(description="The span id: 16 lowercase hexadecimal characters.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
-
-    @strawberry.field(description="The OTel trace id (32 hex characters).")
-    def trace_id(self) -> str:
-        return self.record.trace_id
-
-    @strawberry.field(description="The parent span id within the OTel trace, if any.")
-    def parent_id(self) -> str | None:
-        return self.record.parent_id
-
-    @strawberry.field(description="The span name.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="The OTel span kind (INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER).")
-    def kind(self) -> str:
-        return self.record.kind
-
-    @strawberry.field(description="False for plain spans of an OTel trace that are not component runs.")
-    def is_component_run(self) -> bool:
-        return self.record.component is not None
-
-    @strawberry.field(description="The component's name (null for plain spans).")
-    def component_name(self) -> str | None:
-        return self.record.component
+    # component, inputs, outputs and stale answer synchronously when a list resolver prefetched them for every
+    # run (graphql_server/prefetch.py), and fall back to the loader otherwise. Returning an awaitable from a
+    # plain resolver is fine for graphql-core; the cast only tells the type checker what it resolves to.
 
     @strawberry.field(description="The component this run belongs to (null for plain spans).")
-    async def component(self, info: Info) -> Component | None:
+    def component(self, info: Info) -> Component | None:
         name = self.record.component
         if name is None:
             return None
+        found = cached(info.context.loaders.component_by_name, name)
+        if is_loaded(found):
+            return Component.from_record(found) if found else Component.named(name)
+        return cast(Component, self._component(info, name))
+
+    async def _component(self, info: Info, name: str) -> Component:
         found = await info.context.loaders.component_by_name.load(name)
         return Component.from_record(found) if found else Component.named(name)
 
-    @strawberry.field
-    def start_time(self) -> datetime:
-        return self.record.start
-
-    @strawberry.field
-    def end_time(self) -> datetime:
-        return self.record.end
-
-    @strawberry.field
-    def duration_ms(self) -> float:
-        return self.record.duration_ms
-
-    @strawberry.field
-    def status(self) -> RunStatus:
-        return RunStatus(code=StatusCode(self.record.status_code), message=self.record.status_message)
-
     @strawberry.field(description="IO pointers this run read, with their flag state.")
-    async def inputs(self, info: Info) -> list[IOPointer]:
-        io = await info.context.loaders.run_io.load(self.record.id)
-        return await _pointers(info, io.inputs)
+    def inputs(self, info: Info) -> list[IOPointer]:
+        return self._pointers(info, inputs=True)
 
     @strawberry.field(description="IO pointers this run wrote, with their flag state.")
-    async def outputs(self, info: Info) -> list[IOPointer]:
+    def outputs(self, info: Info) -> list[IOPointer]:
+        return self._pointers(info, inputs=False)
+
+    def _pointers(self, info: Info, *, inputs: bool) -> list[IOPointer]:
+        loaders = info.context.loaders
+        io = cached(loaders.run_io, self.record.id)
+        if is_loaded(io):
+            names = io.inputs if inputs else io.outputs
+            found = [cached(loaders.pointer_by_name, n) for n in names]
+            if all(is_loaded(p) for p in found):
+                return _pointer_objects(names, found)
+        return cast(list[IOPointer], self._load_pointers(info, inputs=inputs))
+
+    async def _load_pointers(self, info: Info, *, inputs: bool) -> list[IOPointer]:
         io = await info.context.loaders.run_io.load(self.record.id)
-        return await _pointers(info, io.outputs)
+        names = io.inputs if inputs else io.outputs
+        return _pointer_objects(names, await info.context.loaders.pointer_by_name.load_many(names))
 
     @strawberry.field(description="Runs this run depends on (their outputs were its inputs, or a span link).")
     async def dependencies(self, info: Info) -> list[ComponentRun]:
@@ -122,23 +155,19 @@ class ComponentRun:
         return [DependencyEdge.from_pair(edge, run) for edge, run in pairs]
 
     @strawberry.field(description="Why this run is stale; empty when it is fresh.")
-    async def stale(self, info: Info) -> list[StaleReasonRef]:
+    def stale(self, info: Info) -> list[StaleReasonRef]:
+        from graphql_server.types.StaleReason import StaleReason
+
+        reasons = cached(info.context.loaders.run_stale_reasons, self.record.id)
+        if is_loaded(reasons):
+            return [StaleReason.from_record(r) for r in reasons]
+        return cast(list[StaleReason], self._stale(info))
+
+    async def _stale(self, info: Info) -> list[StaleReasonRef]:
         from graphql_server.types.StaleReason import StaleReason
 
         reasons = await info.context.loaders.run_stale_reasons.load(self.record.id)
         return [StaleReason.from_record(r) for r in reasons]
-
-    @strawberry.field(description="The commit of the code that ran.")
-    def git_hash(self) -> str | None:
-        return self.record.git_hash
-
-    @strawberry.field
-    def git_tags(self) -> list[str]:
-        return self.record.git_tags
-
-    @strawberry.field(description="sha256 of the code snapshot, shared by runs of identical source.")
-    def code_hash(self) -> str | None:
-        return self.record.code_hash
 
     @strawberry.field(description="Source of the function that ran, when it was captured.")
     async def code_snapshot(self, info: Info) -> str | None:
@@ -146,37 +175,8 @@ class ComponentRun:
             return None
         return await info.context.loaders.code_snapshot.load(self.record.code_hash)
 
-    @strawberry.field
-    def notes(self) -> str | None:
-        return self.record.notes
 
-    @strawberry.field(description="service.name of the process that ran it.")
-    def service_name(self) -> str | None:
-        return self.record.service_name
-
-    @strawberry.field(description="Every span attribute, as it was stored.")
-    def attributes(self) -> JSON:
-        return cast(JSON, self.record.attributes)
-
-    @strawberry.field(description="OTel resource attributes of the process that ran it.")
-    def resource(self) -> JSON:
-        return cast(JSON, self.record.resource)
-
-    @strawberry.field(description="OTel span links: a list of {traceId, spanId, attributes}.")
-    def links(self) -> JSON:
-        return cast(JSON, self.record.links)
-
-    @strawberry.field(description="OTel span events: a list of {name, timeUnixNano, attributes}.")
-    def events(self) -> JSON:
-        return cast(JSON, self.record.events)
-
-    @strawberry.field(description="Before/after test results of the component, one object per test.")
-    def test_results(self) -> JSON:
-        return cast(JSON, self.record.test_results)
-
-
-async def _pointers(info: Info, names: list[str]) -> list[IOPointer]:
-    found = await info.context.loaders.pointer_by_name.load_many(names)
+def _pointer_objects(names: list[str], found: list[IOPointerRecord | None]) -> list[IOPointer]:
     return [IOPointer.from_record(p) if p else IOPointer.named(n) for n, p in zip(names, found, strict=True)]
 
 

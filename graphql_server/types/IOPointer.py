@@ -23,29 +23,23 @@ DEFAULT_RUNS = 100
 @strawberry.type(description="Something a run read or wrote: a path, table name, model id or endpoint.")
 class IOPointer:
     record: strawberry.Private[IOPointerRecord]
+    # Plain fields: every run lists its pointers, so these resolve by the thousand.
+    name: str
+    kind: str = strawberry.field(
+        description="data, model, endpoint or unknown; inferred from the name unless set explicitly."
+    )
+    flagged: bool = strawberry.field(description="True when a user flagged this output as wrong (see review).")
 
     @classmethod
     def from_record(cls, record: IOPointerRecord) -> IOPointer:
-        return cls(record=record)
+        return cls(record=record, name=record.name, kind=record.kind, flagged=record.flagged)
 
     @classmethod
     def named(cls, name: str) -> IOPointer:
         """A pointer with no stored row (should not happen once ingest ran): unflagged, kind from its name."""
-        return cls(
-            record=IOPointerRecord(name=name, kind=str(infer_kind(name)), flagged=False, flagged_ns=None, created_ns=0)
+        return cls.from_record(
+            IOPointerRecord(name=name, kind=str(infer_kind(name)), flagged=False, flagged_ns=None, created_ns=0)
         )
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="data, model, endpoint or unknown; inferred from the name unless set explicitly.")
-    def kind(self) -> str:
-        return self.record.kind
-
-    @strawberry.field(description="True when a user flagged this output as wrong (see review).")
-    def flagged(self) -> bool:
-        return self.record.flagged
 
     @strawberry.field
     def flagged_at(self) -> datetime | None:

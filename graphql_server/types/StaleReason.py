@@ -18,14 +18,11 @@ ComponentRunRef = Annotated["ComponentRun", strawberry.lazy("graphql_server.type
 @strawberry.type(description="One reason a run is stale: a superseded or too-old dependency.")
 class StaleReason:
     record: strawberry.Private[StaleReasonRecord]
+    reason: str = strawberry.field(description="A sentence saying what is stale and why.")
 
     @classmethod
     def from_record(cls, record: StaleReasonRecord) -> StaleReason:
-        return cls(record=record)
-
-    @strawberry.field(description="A sentence saying what is stale and why.")
-    def reason(self) -> str:
-        return self.record.reason
+        return cls(record=record, reason=record.reason)
 
     @strawberry.field
     def dependency_id(self) -> strawberry.ID:

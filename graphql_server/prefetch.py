@@ -1,0 +1,78 @@
+"""Prefetching for large lists of runs (a whole lineage graph, a page of runs).
+
+DataLoaders already make every fan-out one statement per level. For a list of hundreds of runs, what remains is
+the cost of *waiting*: each run's ``outputs`` or ``stale`` would be its own coroutine, future and task. When the
+resolver that returns the list sees such fields in the query, it loads them for all runs at once (still one
+batched statement each) before returning; each run's field then finds its value already in the loader's cache and
+answers synchronously (:func:`cached`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Collection, Iterable
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from graphql_server.context import Info
+
+K = TypeVar("K")
+T = TypeVar("T")
+_MISSING: Any = object()
+
+
+def selected_names(info: Info) -> set[str]:
+    """Every field name selected at any depth below the current field (fragments included)."""
+    names: set[str] = set()
+    stack: list[Any] = list(info.selected_fields)
+    while stack:
+        node = stack.pop()
+        name = getattr(node, "name", None)
+        if name is not None and hasattr(node, "arguments"):
+            names.add(name)
+        stack.extend(getattr(node, "selections", ()))
+    return names
+
+
+def cached(loader: DataLoader[K, T], key: K) -> T:
+    """The loader's value for ``key`` when it is already loaded, else a private sentinel (see :func:`is_loaded`)."""
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        value: T = future.result()
+        return value
+    missing: T = _MISSING
+    return missing
+
+
+def is_loaded(value: object) -> bool:
+    return value is not _MISSING
+
+
+async def prefetch_runs(info: Info, run_ids: Collection[str], components: Iterable[str | None]) -> None:
+    """Load the fan-out fields the query selects for all ``run_ids`` at once."""
+    if not run_ids:
+        return
+    wanted = selected_names(info)
+    loaders = info.context.loaders
+    ids = list(run_ids)
+    waits: list[Awaitable[Any]] = []
+    if "stale" in wanted:
+        waits.append(loaders.run_stale_reasons.load_many(ids))
+    if "component" in wanted:
+        waits.append(loaders.component_by_name.load_many(sorted({c for c in components if c})))
+    if "inputs" in wanted or "outputs" in wanted:
+        waits.append(_pointers_of(loaders, ids, inputs="inputs" in wanted, outputs="outputs" in wanted))
+    if waits:
+        await asyncio.gather(*waits)
+
+
+async def _pointers_of(loaders: Any, ids: list[str], *, inputs: bool, outputs: bool) -> None:
+    ios = await loaders.run_io.load_many(ids)
+    names: set[str] = set()
+    for io in ios:
+        if inputs:
+            names.update(io.inputs)
+        if outputs:
+            names.update(io.outputs)
+    await loaders.pointer_by_name.load_many(sorted(names))
