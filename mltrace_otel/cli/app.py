@@ -27,7 +27,6 @@ app = typer.Typer(
     help="mltrace-otel: which runs, code and data produced this output? Lineage of ML pipeline runs, on OpenTelemetry.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -50,8 +49,8 @@ def main(
         typer.Option(
             "--database-url",
             metavar="URL",
-            help="Store to read and write, e.g. sqlite:///path/mltrace.db or postgresql://user@host/db "
-            "[default: MLTRACE_DATABASE_URL, DB_URI, DB_SERVER, else ~/.mltrace/mltrace.db]",
+            help="Store to read and write, e.g. sqlite:///path/mltrace.db or postgresql://user@host/db. "
+            "Default: MLTRACE_DATABASE_URL, DB_URI, DB_SERVER, else ~/.mltrace/mltrace.db.",
             show_default=False,
         ),
     ] = None,

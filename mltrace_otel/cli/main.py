@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from typer.models import CommandInfo
+
 from mltrace_otel.cli.app import app
 from mltrace_otel.cli.commands import admin, components, flags, lineage, runs
 
-# Importing the command modules registers their commands, in the order `mltrace --help` lists them.
+# Importing the command modules registers their commands; `mltrace --help` lists them in the order users meet them.
+ORDER = [
+    "recent", "history", "inspect", "trace", "lineage", "components", "tags", "tag",
+    "flag", "unflag", "review", "notes", "serve", "clear", "version",
+]  # fmt: skip
+
+
+def _position(command: CommandInfo) -> int:
+    name = command.name or getattr(command.callback, "__name__", "")
+    return ORDER.index(name) if name in ORDER else len(ORDER)
+
+
+app.registered_commands.sort(key=_position)
+
 __all__ = ["admin", "app", "components", "flags", "lineage", "runs"]
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import typer
 from mltrace_otel.cli.app import app, database_backend, options, reports_errors, say
 from mltrace_otel.cli.backend import CliError
 
-db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True, rich_markup_mode=None)
+db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 

@@ -15,8 +15,12 @@ from mltrace_otel.cli.render import components_table
 @reports_errors
 def components(
     ctx: typer.Context,
-    tag: Annotated[str | None, typer.Option(help="Only components with this tag.", show_default=False)] = None,
-    owner: Annotated[str | None, typer.Option(help="Only components with this owner.", show_default=False)] = None,
+    tag: Annotated[
+        str | None, typer.Option(metavar="TAG", help="Only components with this tag.", show_default=False)
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option(metavar="OWNER", help="Only components with this owner.", show_default=False)
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Components, with owner, description and tags."""
@@ -36,8 +40,8 @@ def tags(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @reports_errors
 def tag(
     ctx: typer.Context,
-    component: Annotated[str, typer.Argument(help="Component name.")],
-    tags: Annotated[list[str], typer.Argument(help="One or more tags to add.")],
+    component: Annotated[str, typer.Argument(metavar="COMPONENT", help="Component name.")],
+    tags: Annotated[list[str], typer.Argument(metavar="TAG", help="One or more tags to add.")],
     as_json: JsonOption = False,
 ) -> None:
     """Add tags to a component."""

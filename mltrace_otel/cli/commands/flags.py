@@ -17,7 +17,7 @@ from mltrace_otel.queries.review import Ranking
 @reports_errors
 def flag(
     ctx: typer.Context,
-    output: Annotated[str, typer.Argument(help="The output id you believe is wrong.")],
+    output: Annotated[str, typer.Argument(metavar="OUTPUT_ID", help="The output id you believe is wrong.")],
     as_json: JsonOption = False,
 ) -> None:
     """Flag an output as wrong; `mltrace review` then ranks the runs that produced the flagged outputs."""
@@ -29,7 +29,9 @@ def flag(
 @reports_errors
 def unflag(
     ctx: typer.Context,
-    output: Annotated[str | None, typer.Argument(help="The output id to unflag.", show_default=False)] = None,
+    output: Annotated[
+        str | None, typer.Argument(metavar="OUTPUT_ID", help="The output id to unflag.", show_default=False)
+    ] = None,
     all_outputs: Annotated[bool, typer.Option("--all", help="Unflag every flagged output.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -50,7 +52,7 @@ def unflag(
 @reports_errors
 def review(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to rank.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many runs to rank.")] = 10,
     by: Annotated[
         Ranking, typer.Option("--by", help="ochiai: also weigh unflagged outputs; coverage: mltrace's count.")
     ] = Ranking.OCHIAI,

@@ -14,8 +14,10 @@ from mltrace_otel.cli.render_graph import lineage_table, trace_tree
 from mltrace_otel.cli.views import GraphView
 from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH
 
-OutputArgument = Annotated[str, typer.Argument(help="An output id or IO pointer (a path, table, model id...).")]
-DepthOption = Annotated[int, typer.Option("--depth", min=0, help="How many hops to follow at most.")]
+OutputArgument = Annotated[
+    str, typer.Argument(metavar="OUTPUT_ID", help="An output id or IO pointer (a path, table, model id...).")
+]
+DepthOption = Annotated[int, typer.Option("--depth", min=0, metavar="N", help="How many hops to follow at most.")]
 
 
 def _with_cut_warning(graph: GraphView, body: RenderableType) -> RenderableType:

@@ -14,7 +14,9 @@ from mltrace_otel.cli.timeparse import HELP as TIME_HELP
 from mltrace_otel.cli.timeparse import BadTime, parse_time
 from mltrace_otel.cli.views import RunPage
 
-LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show, newest first.")]
+LimitOption = Annotated[
+    int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many runs to show, newest first.")
+]
 
 
 def _page(page: RunPage, title: str, empty: str, *, show_component: bool = True) -> RenderableType:
@@ -50,15 +52,18 @@ def recent(ctx: typer.Context, limit: LimitOption = 10, as_json: JsonOption = Fa
 @reports_errors
 def history(
     ctx: typer.Context,
-    component: Annotated[str, typer.Argument(help="Component name (see `mltrace components`).")],
+    component: Annotated[str, typer.Argument(metavar="COMPONENT", help="Component name (see `mltrace components`).")],
     limit: LimitOption = 10,
     since: Annotated[
-        str | None, typer.Option(help=f"Only runs that started at or after this: {TIME_HELP}.", show_default=False)
+        str | None,
+        typer.Option(metavar="WHEN", help=f"Only runs that started at or after this: {TIME_HELP}.", show_default=False),
     ] = None,
     until: Annotated[
         str | None,
         typer.Option(
-            help="Only runs that started at or before this (a bare date includes that whole day).", show_default=False
+            metavar="WHEN",
+            help="Only runs that started at or before this (a bare date includes that whole day).",
+            show_default=False,
         ),
     ] = None,
     as_json: JsonOption = False,
@@ -78,7 +83,7 @@ def history(
 @reports_errors
 def inspect(
     ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument(help="Run id: 16 hex characters (see `mltrace recent`).")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="Run id: 16 hex characters (see `mltrace recent`).")],
     as_json: JsonOption = False,
 ) -> None:
     """Everything about one run: component, times, IO, code, dependencies, staleness, notes."""
@@ -90,8 +95,8 @@ def inspect(
 @reports_errors
 def notes(
     ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument(help="Run id: 16 hex characters.")],
-    text: Annotated[str, typer.Argument(help="The note; replaces the run's previous note.")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="Run id: 16 hex characters.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note; replaces the run's previous note.")],
     as_json: JsonOption = False,
 ) -> None:
     """Attach a note to a run."""
