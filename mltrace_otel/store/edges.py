@@ -6,12 +6,14 @@ a pure function of the stored runs, so after every batch we recompute exactly th
 1. the new runs' own inputs (they have no edges yet: insert only), and
 2. already-stored consumers of the new runs' outputs that started at or after them (a late producer may now be
    the right one: delete and recompute). In-order arrival finds none, so this costs one cheap statement.
-The result equals the in-order one. The batch's new inputs and outputs arrive in scratch tables filled by
-store/bulk.py, so each step is one set-based statement however large the batch.
+The result equals the in-order one. The batch's new inputs and outputs arrive as a relation built by
+store/bulk.py (array parameters on Postgres, a temp table on SQLite), so each step is one set-based statement
+however large the batch.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +39,7 @@ _CHOSEN_PRODUCER = """COALESCE(
 )"""
 
 
+@functools.lru_cache(maxsize=16)
 def _insert_chosen(source: str) -> Any:
     # MATERIALIZED: without it Postgres inlines the choice into the NOT NULL filter and runs every seek twice.
     return text(
@@ -51,38 +54,32 @@ WHERE chosen.producer_id IS NOT NULL
     )
 
 
-_INSERT_FOR_NEW = _insert_chosen("stage_new_inputs")
-_INSERT_FOR_AFFECTED = _insert_chosen("stage_affected")
+@functools.lru_cache(maxsize=16)
+def _find_affected(dialect: str, new_outputs: str) -> Any:
+    """Stored consumers of a new output that started at or after its producer (a late producer may re-point them).
 
-# Stored consumers of a new output that started at or after its producer, except the batch's own consumers.
-# Postgres: LATERAL forces one index seek per new output whatever the statistics say (a fresh run_io has none).
-_FIND_AFFECTED = {
-    "postgresql": """
-INSERT INTO stage_affected (consumer_id, via, start_ns)
-SELECT DISTINCT i.span_id, i.pointer, i.start_ns
-FROM stage_new_outputs o
-CROSS JOIN LATERAL (
+    Postgres: LATERAL forces one index seek per new output whatever the statistics say (a fresh run_io has none).
+    """
+    if dialect == "postgresql":
+        join = """CROSS JOIN LATERAL (
     SELECT r.span_id, r.pointer, r.start_ns FROM run_io r
     WHERE r.pointer = o.pointer AND r.direction = 'in' AND r.start_ns >= o.start_ns
-) i
-WHERE NOT EXISTS (SELECT 1 FROM stage_new_inputs n WHERE n.consumer_id = i.span_id)
-""",
-    "sqlite": """
-INSERT INTO stage_affected (consumer_id, via, start_ns)
-SELECT DISTINCT i.span_id, i.pointer, i.start_ns
-FROM stage_new_outputs o
-JOIN run_io i ON i.pointer = o.pointer AND i.direction = 'in' AND i.start_ns >= o.start_ns
-WHERE NOT EXISTS (SELECT 1 FROM stage_new_inputs n WHERE n.consumer_id = i.span_id)
-""",
-}
-_DELETE_AFFECTED = text(
-    """
+) i"""
+    else:
+        join = "JOIN run_io i ON i.pointer = o.pointer AND i.direction = 'in' AND i.start_ns >= o.start_ns"
+    return text(f"SELECT DISTINCT i.span_id, i.pointer, i.start_ns FROM {new_outputs} o {join}")
+
+
+@functools.lru_cache(maxsize=16)
+def _delete_affected(affected: str) -> Any:
+    return text(
+        f"""
 DELETE FROM run_edges
 WHERE kind = 'io' AND EXISTS (
-    SELECT 1 FROM stage_affected a WHERE a.consumer_id = run_edges.consumer_id AND a.via = run_edges.via
+    SELECT 1 FROM {affected} a WHERE a.consumer_id = run_edges.consumer_id AND a.via = run_edges.via
 )
 """
-)
+    )
 
 
 def repair_edges(
@@ -100,16 +97,22 @@ def repair_edges(
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EDGE_LOCK_KEY})
-    writer.fill_scratch("stage_new_inputs", new_inputs)
-    writer.fill_scratch("stage_new_outputs", new_outputs)
-    writer.fill_scratch("stage_affected", [])
     if new_inputs:
-        conn.execute(_INSERT_FOR_NEW)
+        source, params = writer.relation("stage_new_inputs", new_inputs)
+        conn.execute(_insert_chosen(source), params)
     if new_outputs:
-        writer.cursor.execute(_FIND_AFFECTED[conn.dialect.name])
-        if writer.cursor.rowcount:
-            conn.execute(_DELETE_AFFECTED)
-            conn.execute(_INSERT_FOR_AFFECTED)
+        source, params = writer.relation("stage_new_outputs", new_outputs)
+        new_consumers = {consumer for consumer, _, _ in new_inputs}
+        # The batch's own consumers were just computed with every new producer visible: skip them.
+        affected = [
+            (consumer, via, start)
+            for consumer, via, start in conn.execute(_find_affected(conn.dialect.name, source), params)
+            if consumer not in new_consumers
+        ]
+        if affected:
+            source, params = writer.relation("stage_affected", affected)
+            conn.execute(_delete_affected(source), params)
+            conn.execute(_insert_chosen(source), params)
     rows = [
         {"consumer_id": consumer, "producer_id": producer, "via": LINK_VIA, "kind": "link"}
         for consumer, producer in dict.fromkeys(links)
