@@ -30,6 +30,8 @@ class Context:
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
     loaders: Loaders = field(init=False)
+    # Field names selected at each position of the query (graphql_server/prefetch.py), filled on first use.
+    selections: dict[tuple[object, ...], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.create(self.db)

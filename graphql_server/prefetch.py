@@ -10,7 +10,7 @@ answers synchronously (:func:`cached`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Collection, Iterable
+from collections.abc import Awaitable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -22,17 +22,40 @@ T = TypeVar("T")
 _MISSING: Any = object()
 
 
-def selected_names(info: Info) -> set[str]:
-    """Every field name selected at any depth below the current field (fragments included)."""
-    names: set[str] = set()
-    stack: list[Any] = list(info.selected_fields)
+def _children(nodes: Iterable[Any]) -> list[Any]:
+    """The fields directly selected in ``nodes``' selection sets, with fragments expanded."""
+    found: list[Any] = []
+    stack = [child for node in nodes for child in getattr(node, "selections", ())]
     while stack:
         node = stack.pop()
-        name = getattr(node, "name", None)
-        if name is not None and hasattr(node, "arguments"):
-            names.add(name)
-        stack.extend(getattr(node, "selections", ()))
-    return names
+        if hasattr(node, "arguments"):  # a field (fragment spreads and inline fragments have none)
+            found.append(node)
+        else:
+            stack.extend(getattr(node, "selections", ()))
+    return found
+
+
+def selected_names(info: Info, path: Sequence[str] = ()) -> set[str]:
+    """Names of the fields selected on the objects at ``path`` below the current field (fragments included).
+
+    ``selected_names(info, ("nodes", "run"))`` in ``lineage`` gives the fields asked of each node's run.
+    Cached per position in the query (the response path without list indexes): the 124 parents of one level
+    share one selection, and Strawberry rebuilds ``selected_fields`` on every call.
+    """
+    position: list[object] = list(path)
+    node: Any = info.path
+    while node is not None:
+        if not isinstance(node.key, int):
+            position.append(node.key)
+        node = node.prev
+    key = tuple(position)
+    cache = info.context.selections
+    if key not in cache:
+        level: list[Any] = list(info.selected_fields)
+        for name in path:
+            level = [field for field in _children(level) if field.name == name]
+        cache[key] = frozenset(field.name for field in _children(level))
+    return set(cache[key])
 
 
 def cached(loader: DataLoader[K, T], key: K) -> T:
@@ -49,11 +72,13 @@ def is_loaded(value: object) -> bool:
     return value is not _MISSING
 
 
-async def prefetch_runs(info: Info, run_ids: Collection[str], components: Iterable[str | None]) -> None:
-    """Load the fan-out fields the query selects for all ``run_ids`` at once."""
+async def prefetch_runs(
+    info: Info, path: Sequence[str], run_ids: Collection[str], components: Iterable[str | None]
+) -> None:
+    """Load the fan-out fields the query selects on the runs at ``path`` for all ``run_ids`` at once."""
     if not run_ids:
         return
-    wanted = selected_names(info)
+    wanted = selected_names(info, path)
     loaders = info.context.loaders
     ids = list(run_ids)
     waits: list[Awaitable[Any]] = []

@@ -52,7 +52,11 @@ def _search(filter: RunFilter | None) -> RunSearch:
 async def _connection(info: Info, page: Page, after: str | None) -> ComponentRunConnection:
     runs: list[Run] = page.items
     info.context.loaders.run_by_id.prime_many({r.id: r for r in runs})
-    await prefetch_runs(info, [r.id for r in runs], (r.component for r in runs))
+    ids = [r.id for r in runs]
+    components = [r.component for r in runs]
+    # Clients read a page as edges { node } or as nodes: prefetch for whichever they asked.
+    await prefetch_runs(info, ("edges", "node"), ids, components)
+    await prefetch_runs(info, ("nodes",), ids, components)
     return ComponentRunConnection.from_page(page, after)
 
 
@@ -135,7 +139,7 @@ class Query:
                 cap,
             )
         info.context.loaders.run_by_id.prime_many(graph.runs)
-        await prefetch_runs(info, list(graph.runs), (r.component for r in graph.runs.values()))
+        await prefetch_runs(info, ("nodes", "run"), list(graph.runs), (r.component for r in graph.runs.values()))
         return LineageGraph.from_record(graph)
 
     @strawberry.field(description="One component by name; null plus an error naming it when unknown.")
@@ -175,5 +179,5 @@ class Query:
     async def otel_trace(self, info: Info, trace_id: str) -> OtelTrace | None:
         spans = await info.context.db.read(trace_spans, trace_id)
         info.context.loaders.run_by_id.prime_many({s.id: s for s in spans})
-        await prefetch_runs(info, [s.id for s in spans], (s.component for s in spans))
+        await prefetch_runs(info, ("spans",), [s.id for s in spans], (s.component for s in spans))
         return OtelTrace(trace_id=spans[0].trace_id, spans=[ComponentRun.from_record(s) for s in spans])

@@ -13,7 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphql_server.context import Info
-from graphql_server.prefetch import cached, is_loaded
+from graphql_server.prefetch import cached, is_loaded, prefetch_runs
 from graphql_server.types.Component import Component
 from graphql_server.types.IOPointer import IOPointer
 from graphql_server.types.RunStatus import RunStatus
@@ -133,12 +133,12 @@ class ComponentRun:
     @strawberry.field(description="Runs this run depends on (their outputs were its inputs, or a span link).")
     async def dependencies(self, info: Info) -> list[ComponentRun]:
         pairs = await info.context.loaders.run_dependencies.load(self.record.id)
-        return _distinct_runs(info, pairs)
+        return await _distinct_runs(info, pairs)
 
     @strawberry.field(description="Runs that depend on this run.")
     async def dependents(self, info: Info) -> list[ComponentRun]:
         pairs = await info.context.loaders.run_dependents.load(self.record.id)
-        return _distinct_runs(info, pairs)
+        return await _distinct_runs(info, pairs)
 
     @strawberry.field(description="Dependencies with the pointer (or span link) that links each.")
     async def dependency_edges(self, info: Info) -> list[DependencyEdgeRef]:
@@ -180,11 +180,12 @@ def _pointer_objects(names: list[str], found: list[IOPointerRecord | None]) -> l
     return [IOPointer.from_record(p) if p else IOPointer.named(n) for n, p in zip(names, found, strict=True)]
 
 
-def _distinct_runs(info: Info, pairs: list[tuple[Edge, Run]]) -> list[ComponentRun]:
+async def _distinct_runs(info: Info, pairs: list[tuple[Edge, Run]]) -> list[ComponentRun]:
     # A run reached through two pointers is one dependency. Priming lets `run(id)` and friends reuse the row.
     runs: dict[str, Run] = {}
     for _, run in pairs:
-        if run.id not in runs:
-            runs[run.id] = run
-            info.context.loaders.run_by_id.prime(run.id, run)
+        runs.setdefault(run.id, run)
+    info.context.loaders.run_by_id.prime_many(runs)
+    # Every parent of this level prefetches in the same tick, so the loaders still batch the whole level.
+    await prefetch_runs(info, (), list(runs), (r.component for r in runs.values()))
     return [ComponentRun.from_record(run) for run in runs.values()]

@@ -91,7 +91,7 @@ def test_lineage_node_fields_are_batched(api: GraphQL, engine: Engine) -> None:
 def test_pages_cost_the_same_whatever_their_size(api: GraphQL, engine: Engine) -> None:
     layered_dag(engine, width=25, depth=4)
     query = (
-        "{ recentRuns(first: %d) { nodes { id component { name } inputs { name consumers { id } } "
+        "{ recentRuns(first: %d) { nodes { id component { name } inputs { name flagged } stale { reason } "
         "dependencies { id } } } }"
     )
     small = _statements(engine, api, query % 2)
