@@ -14,9 +14,12 @@ import { ReviewView } from "./views/ReviewView";
 import { TagView } from "./views/TagView";
 import { TraceView } from "./views/TraceView";
 
-// The graph and the waterfall bring the heavy libraries (React Flow, dagre, the virtualiser): loaded on demand.
-const LineageView = lazy(() => import("./views/LineageView"));
-const OtelTraceView = lazy(() => import("./views/OtelTraceView"));
+// The graph and the waterfall bring the heavy libraries (React Flow, dagre, the virtualiser): loaded on demand,
+// or right at boot when the page opened on one of them (main.tsx), in parallel with the view's query.
+export const loadLineageView = () => import("./views/LineageView");
+export const loadOtelTraceView = () => import("./views/OtelTraceView");
+const LineageView = lazy(loadLineageView);
+const OtelTraceView = lazy(loadOtelTraceView);
 
 function LiveIndicator() {
   const live = useContext(LiveContext);

@@ -2,7 +2,13 @@ import "@blueprintjs/core/lib/css/blueprint.css";
 import "./styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./App";
+import { App, loadLineageView, loadOtelTraceView } from "./App";
+import { prefetchFor } from "./api/viewQueries";
+
+const { pathname, search } = window.location;
+prefetchFor(pathname, search);
+if (pathname.startsWith("/lineage/")) void loadLineageView();
+if (pathname.startsWith("/otel/")) void loadOtelTraceView();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

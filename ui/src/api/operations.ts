@@ -40,6 +40,17 @@ fragment RunRow on ComponentRun {
   outputs { name flagged }
 }`;
 
+/** What a lineage node or trace-tree row shows: no inputs (a merge may read hundreds), no trace id. */
+export type GraphRun = Omit<RunRow, "inputs" | "traceId">;
+
+const GRAPH_RUN = `
+fragment GraphRun on ComponentRun {
+  id componentName name startTime durationMs
+  status { code message }
+  stale { reason }
+  outputs { name flagged }
+}`;
+
 export interface PageInfo {
   hasNextPage: boolean;
   endCursor: string | null;
@@ -137,7 +148,7 @@ query RunDetails($id: ID!) {
 
 export interface LineageNodeData {
   depth: number;
-  run: RunRow;
+  run: GraphRun;
 }
 
 export interface LineageData {
@@ -148,7 +159,7 @@ export interface LineageData {
 
 const LINEAGE_FIELDS = `
   roots
-  nodes { depth run { ...RunRow } }
+  nodes { depth run { ...GraphRun } }
   edges { from to via kind }`;
 
 export const Lineage = doc<
@@ -158,7 +169,7 @@ export const Lineage = doc<
 query Lineage($output: String, $runId: ID, $direction: LineageDirection!, $maxDepth: Int) {
   lineage(output: $output, runId: $runId, direction: $direction, maxDepth: $maxDepth) {${LINEAGE_FIELDS}
   }
-}${RUN_ROW}`);
+}${GRAPH_RUN}`);
 
 export interface PointerDetail extends Pointer {
   createdAt: string | null;
@@ -175,18 +186,15 @@ query OutputTrace($output: String!) {
   }
   lineage(output: $output, direction: UPSTREAM) {${LINEAGE_FIELDS}
   }
-}${RUN_ROW}`);
+}${RUN_ROW}${GRAPH_RUN}`);
 
 export interface SpanRow {
   id: string;
   parentId: string | null;
   name: string;
-  kind: string;
   componentName: string | null;
   startTime: string;
-  endTime: string;
   durationMs: number;
-  serviceName: string | null;
   status: { code: StatusCode };
 }
 
@@ -195,7 +203,7 @@ export const OtelTrace = doc<{ otelTrace: { traceId: string; spans: SpanRow[] } 
 query OtelTrace($traceId: String!) {
   otelTrace(traceId: $traceId) {
     traceId
-    spans { id parentId name kind componentName startTime endTime durationMs serviceName status { code } }
+    spans { id parentId name componentName startTime durationMs status { code } }
   }
 }`);
 
@@ -203,6 +211,7 @@ export interface SpanDetail {
   id: string;
   name: string;
   kind: string;
+  serviceName: string | null;
   status: { code: StatusCode; message: string | null };
   attributes: Record<string, Json>;
   resource: Record<string, Json>;
@@ -212,7 +221,7 @@ export interface SpanDetail {
 
 export const SpanDetails = doc<{ run: SpanDetail }, { id: string }>(`
 query SpanDetails($id: ID!) {
-  run(id: $id) { id name kind status { code message } attributes resource events links }
+  run(id: $id) { id name kind serviceName status { code message } attributes resource events links }
 }`);
 
 export interface ReviewData {

@@ -4,6 +4,7 @@
 import { useCallback, useContext, useEffect, useRef, useState } from "react";
 import { ApiError, type Doc, request } from "./client";
 import { LiveContext } from "./live";
+import { takePrefetched } from "./prefetch";
 
 export interface QueryState<TData> {
   data: TData | undefined;
@@ -44,7 +45,8 @@ export function useQuery<TData, TVars>(
     lastKey.current = key;
     if (!sameQuery) setDataState(undefined); // a different view: never show the previous one's data
     setLoading(true);
-    request(document, JSON.parse(key) as TVars, controller.signal)
+    const vars = JSON.parse(key) as TVars;
+    (takePrefetched(document, vars) ?? request(document, vars, controller.signal))
       .then((result) => {
         setDataState(result);
         setError(undefined);

@@ -33,7 +33,10 @@ export function CommandBar() {
   const history = useRef(new CommandHistory(loadHistory(storage())));
   const input = useRef<HTMLInputElement>(null);
 
-  const catalogQuery = useQuery(CatalogQuery, { first: CATALOG_RUNS }, { live: true });
+  // Completion data is fetched when the bar is first used, not with every page: it would compete with the
+  // view's own query for the server.
+  const [wantCatalog, setWantCatalog] = useState(false);
+  const catalogQuery = useQuery(CatalogQuery, { first: CATALOG_RUNS }, { live: true, skip: !wantCatalog });
   const catalog: Catalog = useMemo(() => {
     const d = catalogQuery.data;
     if (!d) return EMPTY_CATALOG;
@@ -166,6 +169,7 @@ export function CommandBar() {
           history.current.reset();
         }}
         onKeyDown={onKeyDown}
+        onFocus={() => setWantCatalog(true)}
         onBlur={() => setTimeout(() => setOpen(false), 150)}
         rightElement={
           <button type="button" className="command-run" aria-label="Run command" onClick={() => void run(text)}>

@@ -1,19 +1,26 @@
 import { Icon } from "@blueprintjs/core";
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
-import { memo } from "react";
-import type { RunRow } from "../api/operations";
+import { createContext, memo, useContext } from "react";
+import type { GraphRun } from "../api/operations";
 import { formatDuration, formatTime } from "../format";
 
-export type RunNodeData = { run: RunRow; root: boolean; depth: number };
+export type RunNodeData = { run: GraphRun; root: boolean; depth: number };
 export type RunNodeType = Node<RunNodeData, "run">;
+
+/** Below this zoom the text is unreadable: nodes draw as coloured boxes (a fitted 1,000-run graph stays light). */
+export const DETAIL_ZOOM = 0.45;
+/** True while zoomed out below DETAIL_ZOOM. One context value, changed only when the zoom crosses the threshold,
+ *  rather than a store subscription per node evaluated on every wheel event. */
+export const ZoomedOutContext = createContext(false);
 
 /** One run in the lineage graph: component, time, duration; failed, stale and flagged runs are marked. */
 export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
   const { run, root } = data;
+  const compact = useContext(ZoomedOutContext);
   const failed = run.status.code === "ERROR";
   const stale = run.stale.length > 0;
   const flagged = run.outputs.some((o) => o.flagged);
-  const classes = ["run-node", failed && "failed", stale && "stale", flagged && "flagged", root && "root"]
+  const classes = ["run-node", failed && "failed", stale && "stale", flagged && "flagged", root && "root", compact && "compact"]
     .filter(Boolean)
     .join(" ");
   const title = [
@@ -27,6 +34,8 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
   return (
     <div className={classes} title={title} data-testid="lineage-node" data-run-id={run.id}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
+      {!compact && (
+        <>
       <div className="run-node-head">
         <span className="run-node-component">{run.componentName ?? run.name}</span>
         <span className="run-node-marks">
@@ -39,6 +48,8 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
         {formatTime(run.startTime)} · {formatDuration(run.durationMs)}
       </div>
       <div className="run-node-id">{run.id}</div>
+        </>
+      )}
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, layoutGraph } from "./layout";
+import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutGraph } from "./layout";
 
 describe("dedupeGraph", () => {
   it("draws a shared ancestor once and merges parallel edges", () => {
@@ -63,5 +63,92 @@ describe("layoutGraph", () => {
     const pos = layoutGraph(ids, edges);
     expect(pos.size).toBe(499);
     expect(pos.get("evaluate")!.x).toBeGreaterThan(pos.get("merge")!.x);
+  });
+});
+
+describe("layered layout (large graphs)", () => {
+  function fanIn(shards: number) {
+    const ids: string[] = [];
+    const edges: { producerId: string; consumerId: string }[] = [];
+    for (let s = 0; s < shards; s++) {
+      const chain = ["extract", "clean", "validate", "featurize"].map((c) => `${c}-${s}`);
+      ids.push(...chain);
+      for (let i = 1; i < chain.length; i++) edges.push({ producerId: chain[i - 1], consumerId: chain[i] });
+      edges.push({ producerId: chain[3], consumerId: "merge" });
+    }
+    ids.push("merge", "train", "evaluate", "publish");
+    edges.push(
+      { producerId: "merge", consumerId: "train" },
+      { producerId: "train", consumerId: "evaluate" },
+      { producerId: "evaluate", consumerId: "publish" },
+    );
+    return { ids, edges };
+  }
+
+  it("places 1,000 runs quickly, producers left, no overlaps, chains aligned", () => {
+    const { ids, edges } = fanIn(249);
+    const started = performance.now();
+    const pos = layoutGraph(ids, edges);
+    const elapsed = performance.now() - started;
+    expect(pos.size).toBe(1000);
+    for (const e of edges) expect(pos.get(e.producerId)!.x).toBeLessThan(pos.get(e.consumerId)!.x);
+    const byColumn = new Map<number, number[]>();
+    for (const p of pos.values()) byColumn.set(p.x, [...(byColumn.get(p.x) ?? []), p.y]);
+    for (const ys of byColumn.values()) {
+      ys.sort((a, b) => a - b);
+      for (let i = 1; i < ys.length; i++) expect(ys[i] - ys[i - 1]).toBeGreaterThanOrEqual(NODE_HEIGHT);
+    }
+    // Each shard's four runs sit on one line.
+    for (let s = 0; s < 249; s += 31) {
+      const ys = ["extract", "clean", "validate", "featurize"].map((c) => pos.get(`${c}-${s}`)!.y);
+      expect(Math.max(...ys) - Math.min(...ys)).toBeLessThan(1);
+    }
+    expect(elapsed).toBeLessThan(5_000); // a sanity bound, not a benchmark (benchmarks/ui_bench.py measures)
+  });
+
+  it("breaks cycles and keeps every node", () => {
+    const ids = ["a", "b", "c", "lonely"];
+    const edges = [
+      { producerId: "a", consumerId: "b" },
+      { producerId: "b", consumerId: "c" },
+      { producerId: "c", consumerId: "a" },
+    ];
+    const pos = layoutGraph(ids, edges, { dagreLimit: 0 });
+    expect(pos.size).toBe(4);
+    const all = [...pos.values()];
+    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
+  });
+
+  it("agrees with dagre on direction for a small diamond", () => {
+    const ids = ["etl", "f1", "f2", "train"];
+    const edges = [
+      { producerId: "etl", consumerId: "f1" },
+      { producerId: "etl", consumerId: "f2" },
+      { producerId: "f1", consumerId: "train" },
+      { producerId: "f2", consumerId: "train" },
+    ];
+    const pos = layoutGraph(ids, edges, { dagreLimit: 0 });
+    for (const e of edges) expect(pos.get(e.producerId)!.x).toBeLessThan(pos.get(e.consumerId)!.x);
+    expect(pos.get("f1")!.x).toBe(pos.get("f2")!.x);
+    expect(pos.get("f1")!.y).not.toBe(pos.get("f2")!.y);
+  });
+});
+
+describe("fitViewport", () => {
+  it("centres the graph and zooms to fit, never above 1", () => {
+    const small = fitViewport([{ id: "a", x: 0, y: 0 }], { width: 1000, height: 500 }, { padding: 0 });
+    expect(small.zoom).toBe(1);
+    expect(small.x + (NODE_WIDTH / 2) * small.zoom).toBeCloseTo(500);
+    const tall = fitViewport(
+      [
+        { id: "a", x: 0, y: 0 },
+        { id: "b", x: 0, y: 10_000 - NODE_HEIGHT },
+      ],
+      { width: 1000, height: 500 },
+      { padding: 0 },
+    );
+    expect(tall.zoom).toBeCloseTo(0.05);
+    expect(tall.y + 5_000 * tall.zoom).toBeCloseTo(250);
+    expect(fitViewport([], { width: 10, height: 10 })).toEqual({ x: 0, y: 0, zoom: 1 });
   });
 });

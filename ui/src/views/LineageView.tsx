@@ -1,19 +1,23 @@
 import "@xyflow/react/dist/style.css";
 import { Button, Callout, ControlGroup, FormGroup, H2, NumericInput, SegmentedControl, Tag } from "@blueprintjs/core";
-import { Background, Controls, type Edge, MarkerType, MiniMap, ReactFlow } from "@xyflow/react";
-import { useMemo, useState } from "react";
+import { Background, Controls, type Edge, MarkerType, MiniMap, Position, ReactFlow } from "@xyflow/react";
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router";
-import { type Direction, Lineage, type LineageData } from "../api/operations";
+import { Lineage, type LineageData } from "../api/operations";
+import { lineageVariables } from "../api/viewQueries";
 import { useQuery } from "../api/useQuery";
 import { paths } from "../commands/routes";
 import { LinkButton } from "../components/LinkButton";
 import { Empty, QueryGate } from "../components/States";
-import { dedupeGraph, layoutGraph } from "../lineage/layout";
-import { RunNode, type RunNodeType } from "../lineage/RunNode";
+import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutGraph } from "../lineage/layout";
+import { BulkEdges } from "../lineage/BulkEdges";
+import { DETAIL_ZOOM, RunNode, type RunNodeType, ZoomedOutContext } from "../lineage/RunNode";
 import { useTitle } from "./useTitle";
 
 const nodeTypes = { run: RunNode };
 const MINIMAP_LIMIT = 1500;
+// Culling off-screen nodes costs work on every pan and zoom; it pays only for graphs too big to draw at once.
+const RENDER_VISIBLE_ABOVE = 3000;
 
 /** `lineage OUTPUT_ID` (or a run's lineage from the inspector): the whole DAG, laid out, pan and zoom. */
 export default function LineageView() {
@@ -21,12 +25,11 @@ export default function LineageView() {
   const [search, setSearch] = useSearchParams();
   const output = params["*"] || null;
   const runId = params.id ?? null;
-  const direction: Direction = search.get("direction") === "downstream" ? "DOWNSTREAM" : "UPSTREAM";
-  const depthParam = Number(search.get("depth"));
-  const maxDepth = Number.isInteger(depthParam) && depthParam > 0 ? depthParam : null;
+  const variables = lineageVariables(output, runId, search);
+  const { direction, maxDepth } = variables;
   const subject = output ?? runId ?? "";
   useTitle(`lineage ${subject}`);
-  const state = useQuery(Lineage, { output, runId, direction, maxDepth }, { live: true });
+  const state = useQuery(Lineage, variables, { live: true });
 
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(search);
@@ -96,10 +99,26 @@ export default function LineageView() {
   );
 }
 
+const MIN_ZOOM = 0.02;
+const BULK_EDGES_ABOVE = 300;
+const NODE_SIZE = { width: NODE_WIDTH, height: NODE_HEIGHT };
+const HANDLES = [
+  { type: "target" as const, position: Position.Left, x: 0, y: NODE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+  { type: "source" as const, position: Position.Right, x: NODE_WIDTH - 1, y: NODE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+];
+
 function LineageGraph({ data }: { data: LineageData }) {
   const navigate = useNavigate();
   const [ready, setReady] = useState(false);
+  // The canvas size is read before React Flow mounts, so the first render is already at the fitted zoom.
+  const canvas = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number } | null>(null);
+  useLayoutEffect(() => {
+    const el = canvas.current;
+    if (el) setSize({ width: el.clientWidth, height: el.clientHeight });
+  }, []);
   const graph = useMemo(() => {
+    performance.mark("lineage:data");
     const roots = new Set(data.roots);
     const { nodes, edges, dangling } = dedupeGraph(
       data.nodes.map((n) => ({ id: n.run.id, run: n.run, depth: n.depth })),
@@ -114,10 +133,18 @@ function LineageGraph({ data }: { data: LineageData }) {
       type: "run",
       position: positions.get(n.id) ?? { x: 0, y: 0 },
       data: { run: n.run, root: roots.has(n.id), depth: n.depth },
+      // Known size and handle places: React Flow can draw nodes and edges at once instead of measuring 1,000
+      // nodes in the DOM first (the CSS gives .run-node exactly this size).
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
+      measured: { width: NODE_WIDTH, height: NODE_HEIGHT },
+      handles: HANDLES,
       draggable: false,
       connectable: false,
     }));
-    const rfEdges: Edge[] = edges.map((e) => ({
+    // Large graphs: one bulk SVG path instead of an edge component per edge (see BulkEdges).
+    const bulk = nodes.length > BULK_EDGES_ABOVE;
+    const rfEdges: Edge[] = bulk ? [] : edges.map((e) => ({
       id: e.id,
       source: e.producerId,
       target: e.consumerId,
@@ -126,8 +153,15 @@ function LineageGraph({ data }: { data: LineageData }) {
       markerEnd: { type: MarkerType.ArrowClosed },
       className: e.via.length ? undefined : "link-edge",
     }));
-    return { nodes: rfNodes, edges: rfEdges, dangling };
+    performance.mark("lineage:layout");
+    return { nodes: rfNodes, edges: rfEdges, merged: edges, bulk, dangling, positions };
   }, [data]);
+  const viewport = useMemo(
+    () => (size ? fitViewport(graph.positions.values(), size, { padding: 0.05, minZoom: MIN_ZOOM }) : null),
+    [graph, size],
+  );
+  const [zoomedOut, setZoomedOut] = useState<boolean | null>(null);
+  const compact = zoomedOut ?? (viewport ? viewport.zoom < DETAIL_ZOOM : false);
 
   const failed = graph.nodes.filter((n) => n.data.run.status.code === "ERROR").length;
   const stale = graph.nodes.filter((n) => n.data.run.stale.length).length;
@@ -136,7 +170,7 @@ function LineageGraph({ data }: { data: LineageData }) {
     <>
       <div className="lineage-summary" data-testid="lineage-summary">
         <span data-testid="lineage-count">
-          {graph.nodes.length} runs, {graph.edges.length} edges
+          {graph.nodes.length} runs, {graph.merged.length} edges
         </span>
         {failed > 0 && <Tag intent="danger" icon="error">{failed} failed</Tag>}
         {stale > 0 && <Tag intent="warning" icon="time">{stale} stale</Tag>}
@@ -148,19 +182,28 @@ function LineageGraph({ data }: { data: LineageData }) {
           {graph.dangling} edges lead beyond the depth limit.
         </Callout>
       )}
-      <div className="lineage-canvas" data-testid="lineage-graph" data-ready={ready ? "true" : "false"}>
+      <div className="lineage-canvas" ref={canvas} data-testid="lineage-graph" data-ready={ready ? "true" : "false"}>
+        {viewport && (
+        <ZoomedOutContext.Provider value={compact}>
         <ReactFlow
           nodes={graph.nodes}
           edges={graph.edges}
           nodeTypes={nodeTypes}
-          fitView
+          defaultViewport={viewport}
           fitViewOptions={{ padding: 0.05 }}
-          minZoom={0.02}
+          minZoom={MIN_ZOOM}
           maxZoom={2}
-          onlyRenderVisibleElements
+          onlyRenderVisibleElements={graph.nodes.length > RENDER_VISIBLE_ABOVE}
           nodesDraggable={false}
           nodesConnectable={false}
-          onInit={() => setReady(true)}
+          onInit={() => {
+            performance.mark("lineage:ready");
+            setReady(true);
+          }}
+          onMove={(_, v) => {
+            const below = v.zoom < DETAIL_ZOOM;
+            if (below !== compact) setZoomedOut(below);
+          }}
           onNodeClick={(_, node) => navigate(paths.run(node.id))}
           onKeyDown={(e) => {
             const target = e.target as HTMLElement;
@@ -169,10 +212,13 @@ function LineageGraph({ data }: { data: LineageData }) {
           }}
           proOptions={{ hideAttribution: true }}
         >
+          {graph.bulk && <BulkEdges edges={graph.merged} positions={graph.positions} size={NODE_SIZE} />}
           <Background />
           <Controls showInteractive={false} />
           {graph.nodes.length <= MINIMAP_LIMIT && <MiniMap pannable zoomable nodeStrokeWidth={3} />}
         </ReactFlow>
+        </ZoomedOutContext.Provider>
+        )}
       </div>
     </>
   );

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { OtelTrace, type SpanRow, SpanDetails } from "../api/operations";
 import { useQuery } from "../api/useQuery";
+import { otelVariables } from "../api/viewQueries";
 import { paths } from "../commands/routes";
 import { KeyValues } from "../components/KeyValues";
 import { QueryGate } from "../components/States";
@@ -25,9 +26,10 @@ const ROW_HEIGHT = 26;
 
 /** The OTel span tree of one trace with a Jaeger-style waterfall; rows are virtualised (10,000+ spans). */
 export default function OtelTraceView() {
-  const traceId = (useParams().traceId ?? "").toLowerCase();
+  const variables = otelVariables(useParams().traceId ?? "");
+  const { traceId } = variables;
   useTitle(`otel ${traceId}`);
-  const state = useQuery(OtelTrace, { traceId });
+  const state = useQuery(OtelTrace, variables);
   return (
     <section className="otel-view" data-testid="view-otel">
       <QueryGate what={`trace ${traceId}`} state={state}>
@@ -41,7 +43,10 @@ function Waterfall({ traceId, spans }: { traceId: string; spans: SpanRow[] }) {
   const [search, setSearch] = useSearchParams();
   const selected = search.get("span");
   const tree = useMemo(
-    () => buildSpanTree<Span>(spans.map((s) => ({ ...s, startMs: isoToMs(s.startTime), endMs: isoToMs(s.endTime) }))),
+    () => buildSpanTree<Span>(spans.map((s) => {
+        const startMs = isoToMs(s.startTime);
+        return { ...s, startMs, endMs: startMs + s.durationMs };
+      })),
     [spans],
   );
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
@@ -55,7 +60,6 @@ function Waterfall({ traceId, spans }: { traceId: string; spans: SpanRow[] }) {
   });
   const total = tree.endMs - tree.startMs;
   const ticks = useMemo(() => timelineTicks(total, 5), [total]);
-  const services = useMemo(() => new Set(spans.map((s) => s.serviceName ?? "")).size, [spans]);
   const errors = useMemo(() => spans.filter((s) => s.status.code === "ERROR").length, [spans]);
 
   const select = useCallback(
@@ -131,9 +135,6 @@ function Waterfall({ traceId, spans }: { traceId: string; spans: SpanRow[] }) {
           <span data-testid="span-count">{spans.length} spans</span>
           <span>{formatDuration(total)}</span>
           <span>started {formatTime(spans[0]?.startTime)}</span>
-          <span>
-            {services} service{services === 1 ? "" : "s"}
-          </span>
           <span>depth {tree.maxDepth + 1}</span>
           {errors > 0 && <Tag intent="danger">{errors} failed</Tag>}
           <ButtonGroup>
@@ -230,8 +231,7 @@ function SpanPanel({ id, row, onClose }: { id: string; row: Span | undefined; on
       </div>
       {row && (
         <p className="muted small">
-          {formatTime(row.startTime)} · {formatDuration(row.durationMs)} · {row.kind.toLowerCase()}
-          {row.serviceName && ` · ${row.serviceName}`}
+          {formatTime(row.startTime)} · {formatDuration(row.durationMs)}
         </p>
       )}
       {row?.componentName && (
@@ -242,6 +242,9 @@ function SpanPanel({ id, row, onClose }: { id: string; row: Span | undefined; on
       <QueryGate what="span details" state={state}>
         {(data) => (
           <>
+            <p className="muted small">
+              {data.run.kind.toLowerCase()} span{data.run.serviceName && ` of ${data.run.serviceName}`}
+            </p>
             {data.run.status.code === "ERROR" && (
               <Callout intent="danger" compact>
                 {data.run.status.message || "status ERROR"}

@@ -1,7 +1,7 @@
 import { Button, Callout, H2, Icon, Tag } from "@blueprintjs/core";
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { OutputTrace, type RunRow } from "../api/operations";
+import { type GraphRun, OutputTrace } from "../api/operations";
 import { useQuery } from "../api/useQuery";
 import { paths } from "../commands/routes";
 import { LinkButton } from "../components/LinkButton";
@@ -52,7 +52,7 @@ export function TraceView() {
   );
 }
 
-function TraceTree({ data }: { data: { roots: string[]; nodes: { run: RunRow }[]; edges: { from: string; to: string; via: string }[] } }) {
+function TraceTree({ data }: { data: { roots: string[]; nodes: { run: GraphRun }[]; edges: { from: string; to: string; via: string }[] } }) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const runs = useMemo(() => new Map(data.nodes.map((n) => [n.run.id, n.run])), [data.nodes]);
   const deps = useMemo(() => dependenciesFrom(data.edges), [data.edges]);
