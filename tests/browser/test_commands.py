@@ -102,6 +102,9 @@ def test_lineage_command(page: Page, ui_store: UiStore) -> None:
     view(page, "lineage")
     expect(page.get_by_test_id("lineage-count")).to_have_text("5 runs, 5 edges")
     expect(page.get_by_test_id("lineage-node")).to_have_count(5)
+    expect(page.get_by_test_id("lineage-graph")).to_have_attribute("data-ready", "true")
+    expect(page.locator(".react-flow__edge")).to_have_count(5)
+    screenshot(page, "lineage", ui_store.backend)
 
 
 def test_tag_lists_components_and_their_runs(page: Page, ui_store: UiStore) -> None:

@@ -141,7 +141,7 @@ def test_theme_toggle_is_remembered(page: Page, ui_store: UiStore) -> None:
     page.reload()
     expect(page.locator("body")).to_have_attribute("data-theme", "light" if dark_before else "dark")
     if not dark_before:
-        view(page, "inspect")
+        expect(page.get_by_test_id("component-link")).to_have_text("train")
         screenshot(page, "inspect-dark", ui_store.backend)
 
 

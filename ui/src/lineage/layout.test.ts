@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutGraph } from "./layout";
+import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutGraph, layoutWithRoutes, routedPath } from "./layout";
 
 describe("dedupeGraph", () => {
   it("draws a shared ancestor once and merges parallel edges", () => {
@@ -150,5 +150,32 @@ describe("fitViewport", () => {
     expect(tall.zoom).toBeCloseTo(0.05);
     expect(tall.y + 5_000 * tall.zoom).toBeCloseTo(250);
     expect(fitViewport([], { width: 10, height: 10 })).toEqual({ x: 0, y: 0, zoom: 1 });
+  });
+});
+
+describe("edge routes", () => {
+  it("bends an edge that skips a rank around the run in between", () => {
+    // featurize feeds train and evaluate; train feeds evaluate: featurize->evaluate spans two ranks.
+    const ids = ["featurize", "train", "evaluate"];
+    const edges = [
+      { producerId: "featurize", consumerId: "train" },
+      { producerId: "train", consumerId: "evaluate" },
+      { producerId: "featurize", consumerId: "evaluate" },
+    ];
+    const { positions, routes } = layoutWithRoutes(ids, edges);
+    const bends = routes.get("featurize->evaluate")!;
+    expect(bends.length).toBeGreaterThan(0);
+    const train = positions.get("train")!;
+    // The bend in train's rank lies outside train's box.
+    const inRank = bends.filter((p) => p.x >= train.x && p.x <= train.x + NODE_WIDTH);
+    expect(inRank.length).toBeGreaterThan(0);
+    for (const p of inRank) expect(p.y < train.y || p.y > train.y + NODE_HEIGHT).toBe(true);
+    expect(routes.get("featurize->train")!.length).toBeLessThanOrEqual(1); // adjacent ranks: at most a midpoint
+  });
+
+  it("draws a direct edge as one curve and a routed one through its bends", () => {
+    expect(routedPath({ x: 0, y: 0 }, [], { x: 100, y: 0 })).toBe("M0,0C50,0 50,0 100,0");
+    const d = routedPath({ x: 0, y: 0 }, [{ x: 50, y: 40 }], { x: 100, y: 0 });
+    expect(d).toBe("M0,0Q50,40 100,0");
   });
 });

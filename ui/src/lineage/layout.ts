@@ -60,15 +60,42 @@ export function dedupeGraph<N extends LineageRunIn>(
 export function layoutGraph(
   nodeIds: readonly string[],
   edges: readonly { producerId: string; consumerId: string }[],
-  options: { width?: number; height?: number; rankSep?: number; nodeSep?: number; dagreLimit?: number } = {},
+  options: LayoutOptions = {},
 ): Map<string, Positioned> {
+  return layoutWithRoutes(nodeIds, edges, options).positions;
+}
+
+export interface LayoutOptions {
+  width?: number;
+  height?: number;
+  rankSep?: number;
+  nodeSep?: number;
+  dagreLimit?: number;
+}
+
+export type Point = { x: number; y: number };
+
+/** Positions plus, for small graphs laid out by dagre, each edge's route ("producer->consumer" -> bend points)
+ *  so an edge spanning several ranks bends around the runs in between instead of passing under them. */
+export function layoutWithRoutes(
+  nodeIds: readonly string[],
+  edges: readonly { producerId: string; consumerId: string }[],
+  options: LayoutOptions = {},
+): { positions: Map<string, Positioned>; routes: Map<string, Point[]> } {
   const width = options.width ?? NODE_WIDTH;
   const height = options.height ?? NODE_HEIGHT;
   if (nodeIds.length > (options.dagreLimit ?? DAGRE_LIMIT)) {
-    return layeredLayout(nodeIds, edges, { width, height, rankSep: options.rankSep ?? 80, nodeSep: options.nodeSep ?? 16 });
+    const positions = layeredLayout(nodeIds, edges, {
+      width,
+      height,
+      rankSep: options.rankSep ?? 80,
+      nodeSep: options.nodeSep ?? 16,
+    });
+    return { positions, routes: new Map() };
   }
   const g = new dagre.graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: "LR", ranksep: options.rankSep ?? 80, nodesep: options.nodeSep ?? 16, marginx: 16, marginy: 16 });
+  // Wide rank gaps on small graphs leave room for the edge labels (the IO pointer between two runs).
+  g.setGraph({ rankdir: "LR", ranksep: options.rankSep ?? 150, nodesep: options.nodeSep ?? 24, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of nodeIds) g.setNode(id, { width, height });
   for (const e of edges) {
@@ -81,7 +108,30 @@ export function layoutGraph(
     const n = g.node(id);
     positions.set(id, { id, x: n.x - width / 2, y: n.y - height / 2 });
   }
-  return positions;
+  const routes = new Map<string, Point[]>();
+  for (const e of g.edges()) {
+    const points = (g.edge(e) as { points?: Point[] }).points ?? [];
+    // dagre's first and last points sit on the node borders; the drawn edge starts and ends at the handles.
+    routes.set(`${e.v}->${e.w}`, points.slice(1, -1));
+  }
+  return { positions, routes };
+}
+
+/** An SVG path from `start` through `bends` to `end`, rounded at each bend (quadratic curves via midpoints). */
+export function routedPath(start: Point, bends: readonly Point[], end: Point): string {
+  const points = [start, ...bends, end];
+  if (points.length === 2) {
+    const bend = Math.max(30, (end.x - start.x) / 2);
+    return `M${start.x},${start.y}C${start.x + bend},${start.y} ${end.x - bend},${end.y} ${end.x},${end.y}`;
+  }
+  let d = `M${start.x},${start.y}`;
+  for (let i = 1; i < points.length - 1; i++) {
+    const p = points[i];
+    const next = points[i + 1];
+    const mid = i === points.length - 2 ? next : { x: (p.x + next.x) / 2, y: (p.y + next.y) / 2 };
+    d += `Q${p.x},${p.y} ${mid.x},${mid.y}`;
+  }
+  return d;
 }
 
 /** The viewport that fits every node into a container, as React Flow's fitView would, computed before the first

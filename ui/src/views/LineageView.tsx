@@ -1,6 +1,6 @@
 import "@xyflow/react/dist/style.css";
 import { Button, Callout, ControlGroup, FormGroup, H2, NumericInput, SegmentedControl, Tag } from "@blueprintjs/core";
-import { Background, Controls, type Edge, MarkerType, MiniMap, Position, ReactFlow } from "@xyflow/react";
+import { Background, Controls, MarkerType, MiniMap, Position, ReactFlow } from "@xyflow/react";
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router";
 import { Lineage, type LineageData } from "../api/operations";
@@ -9,12 +9,14 @@ import { useQuery } from "../api/useQuery";
 import { paths } from "../commands/routes";
 import { LinkButton } from "../components/LinkButton";
 import { Empty, QueryGate } from "../components/States";
-import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutGraph } from "../lineage/layout";
+import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutWithRoutes } from "../lineage/layout";
+import { RoutedEdge, type RoutedEdgeType } from "../lineage/RoutedEdge";
 import { BulkEdges } from "../lineage/BulkEdges";
 import { DETAIL_ZOOM, RunNode, type RunNodeType, ZoomedOutContext } from "../lineage/RunNode";
 import { useTitle } from "./useTitle";
 
 const nodeTypes = { run: RunNode };
+const edgeTypes = { routed: RoutedEdge };
 const MINIMAP_LIMIT = 1500;
 // Culling off-screen nodes costs work on every pan and zoom; it pays only for graphs too big to draw at once.
 const RENDER_VISIBLE_ABOVE = 3000;
@@ -124,7 +126,7 @@ function LineageGraph({ data }: { data: LineageData }) {
       data.nodes.map((n) => ({ id: n.run.id, run: n.run, depth: n.depth })),
       data.edges.map((e) => ({ producerId: e.from, consumerId: e.to, via: e.via })),
     );
-    const positions = layoutGraph(
+    const { positions, routes } = layoutWithRoutes(
       nodes.map((n) => n.id),
       edges,
     );
@@ -144,10 +146,12 @@ function LineageGraph({ data }: { data: LineageData }) {
     }));
     // Large graphs: one bulk SVG path instead of an edge component per edge (see BulkEdges).
     const bulk = nodes.length > BULK_EDGES_ABOVE;
-    const rfEdges: Edge[] = bulk ? [] : edges.map((e) => ({
+    const rfEdges: RoutedEdgeType[] = bulk ? [] : edges.map((e) => ({
       id: e.id,
+      type: "routed",
       source: e.producerId,
       target: e.consumerId,
+      data: { bends: routes.get(e.id) ?? [] },
       label: edges.length <= 60 ? e.via.join(", ") || "span link" : undefined,
       ariaLabel: `${e.producerId} to ${e.consumerId} via ${e.via.join(", ") || "span link"}`,
       markerEnd: { type: MarkerType.ArrowClosed },
@@ -189,6 +193,7 @@ function LineageGraph({ data }: { data: LineageData }) {
           nodes={graph.nodes}
           edges={graph.edges}
           nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
           defaultViewport={viewport}
           fitViewOptions={{ padding: 0.05 }}
           minZoom={MIN_ZOOM}
