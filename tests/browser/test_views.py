@@ -212,3 +212,23 @@ def test_a_server_that_went_away_says_so(browser: Browser, tmp_path: Path) -> No
         expect(page.get_by_test_id("error")).to_contain_text("not answering")
     finally:
         context.close()
+
+
+def test_history_date_range(page: Page, ui_store: UiStore) -> None:
+    page.goto("/history/train?from=2001-01-01&to=2001-01-31")
+    expect(page.get_by_test_id("empty")).to_contain_text("No runs in this range")
+    # Widen the range from the form: both runs of train are back.
+    page.get_by_label("From date").fill("")
+    page.get_by_label("To date").fill("")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/history/train$"))
+    expect(run_rows(page)).to_have_count(2)
+
+
+def test_lineage_is_keyboard_friendly(page: Page, ui_store: UiStore) -> None:
+    page.goto("/lineage/output/reports%2Fmetrics.json")
+    expect(page.get_by_test_id("lineage-graph")).to_have_attribute("data-ready", "true")
+    node = page.locator(f'.react-flow__node[data-id="{ui_store.industry.train}"]')
+    node.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"/run/{ui_store.industry.train}$"))
