@@ -182,8 +182,9 @@ def test_new_runs_appear_without_reloading(page: Page, ui_store: UiStore) -> Non
 
 
 def test_polling_when_websockets_are_unavailable(page: Page, ui_store: UiStore) -> None:
-    page.route(re.compile(r"^ws://"), lambda route: route.abort())
-    page.goto("/recent?poll")
+    # A proxy that refuses websockets: every attempt is closed before the GraphQL handshake.
+    page.route_web_socket(re.compile(r"/graphql$"), lambda ws: ws.close())
+    page.goto("/recent")
     expect(page.get_by_test_id("live-mode")).to_have_text("live (polling)")
     builder = PipelineBuilder(f"poll-{ui_store.backend}", time.time_ns())
     builder.run("polled_arrival", 0, 1, outputs=["poll/out.csv"])
