@@ -22,6 +22,19 @@ def _int(name: str, default: int) -> int:
     return value
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be positive")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -46,7 +59,7 @@ class ServerSettings:
     ingest_token: str | None = None
     max_body_bytes: int = 32 * 1024 * 1024
     max_pending_ingests: int = 8
-    # Subscriptions: how often to look for runs stored by other processes (SQLite) .
+    # Subscriptions: how often to look for runs stored by other processes or replicas.
     poll_interval_s: float = 1.0
 
     @classmethod
@@ -61,5 +74,6 @@ class ServerSettings:
             ingest_token=os.environ.get("MLTRACE_INGEST_TOKEN") or None,
             max_body_bytes=_int("MLTRACE_MAX_BODY_BYTES", cls.max_body_bytes),
             max_pending_ingests=_int("MLTRACE_MAX_PENDING_INGESTS", cls.max_pending_ingests),
+            poll_interval_s=_float("MLTRACE_POLL_INTERVAL_S", cls.poll_interval_s),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
