@@ -59,7 +59,7 @@ def _postgres_database() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
 def ui_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStore]:
     require_ui_build()
     tmp = tmp_path_factory.mktemp(f"ui-{request.param}")
@@ -76,13 +76,13 @@ def ui_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         next(databases, None)  # drops the Postgres database
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield b

@@ -59,7 +59,9 @@ export function LiveProvider({ children, pollOnly = false }: { children: ReactNo
         const data = await request(LatestRun);
         const id = data.recentRuns.edges[0]?.node.id ?? null;
         setState((s) => (s.online ? s : { ...s, online: true, version: s.version + 1 }));
-        if (newest !== undefined && id !== newest) bump();
+        // The first answer bumps too: a run stored between the views' own fetch and this first poll would
+        // otherwise become the baseline and never be shown.
+        if (id !== newest) bump();
         newest = id;
       } catch {
         setState((s) => (s.online ? { ...s, online: false } : s));

@@ -32,6 +32,9 @@ export function CommandBar() {
   const [highlight, setHighlight] = useState(-1);
   const history = useRef(new CommandHistory(loadHistory(storage())));
   const input = useRef<HTMLInputElement>(null);
+  // Closing the list on blur waits a moment (a click on a suggestion blurs first); a focus that comes back
+  // before then must cancel it, or the list shuts while the user is already typing the next command.
+  const blurTimer = useRef<number | undefined>(undefined);
 
   // Completion data is fetched when the bar is first used, not with every page: it would compete with the
   // view's own query for the server.
@@ -162,6 +165,7 @@ export function CommandBar() {
         autoComplete="off"
         spellCheck={false}
         onChange={(e) => {
+          window.clearTimeout(blurTimer.current);
           setText(e.target.value);
           setOpen(e.target.value.trim() !== "");
           setHighlight(-1);
@@ -169,8 +173,13 @@ export function CommandBar() {
           history.current.reset();
         }}
         onKeyDown={onKeyDown}
-        onFocus={() => setWantCatalog(true)}
-        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onFocus={() => {
+          window.clearTimeout(blurTimer.current);
+          setWantCatalog(true);
+        }}
+        onBlur={() => {
+          blurTimer.current = window.setTimeout(() => setOpen(false), 150);
+        }}
         rightElement={
           <button type="button" className="command-run" aria-label="Run command" onClick={() => void run(text)}>
             <Icon icon="key-enter" />
