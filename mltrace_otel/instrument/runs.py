@@ -223,22 +223,22 @@ def register(
     tag_list = list(tags)
     extra = {"mltrace.endpoint": True} if endpoint else None
 
+    run_options: dict[str, Any] = {
+        "inputs": inputs,
+        "outputs": outputs,
+        "tags": tag_list,
+        "description": description,
+        "owner": owner,
+        "attributes": extra,
+    }
+
     def decorate(func: F) -> F:
         code = getattr(func, "__code__", None)
         needs_locals = bool(in_vars or out_vars) and code is not None
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with component_run(
-                component_name,
-                inputs=inputs,
-                outputs=outputs,
-                tags=tag_list,
-                description=description,
-                owner=owner,
-                attributes=extra,
-                _func=func,
-            ) as run:
+            with component_run(component_name, _func=func, **run_options) as run:
                 if not needs_locals:
                     return func(*args, **kwargs)
                 capture = _LocalsCapture(code)  # type: ignore[arg-type]
@@ -258,16 +258,7 @@ def register(
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with component_run(
-                    component_name,
-                    inputs=inputs,
-                    outputs=outputs,
-                    tags=tag_list,
-                    description=description,
-                    owner=owner,
-                    attributes=extra,
-                    _func=func,
-                ) as run:
+                with component_run(component_name, _func=func, **run_options) as run:
                     if not needs_locals:
                         return await func(*args, **kwargs)
                     capture = _LocalsCapture(code)  # type: ignore[arg-type]
