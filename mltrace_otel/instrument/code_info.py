@@ -31,8 +31,9 @@ def git_info(directory: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def git_info_for_file(path: str | None) -> tuple[str | None, tuple[str, ...]]:
-    directory = str(Path(path).resolve().parent) if path else str(Path.cwd())
-    return git_info(directory)
+    """Git info of the repository holding ``path`` (a file or a directory; default the working directory)."""
+    resolved = Path(path).resolve() if path else Path.cwd()
+    return git_info(str(resolved if resolved.is_dir() else resolved.parent))
 
 
 _sources: dict[Any, str | None] = {}

@@ -44,18 +44,19 @@ def tracer() -> trace.Tracer:
 
 
 @functools.lru_cache(maxsize=1024)
-def _code_attributes(func: Callable[..., Any] | None, cwd: str) -> tuple[tuple[str, Any], ...]:
-    """What code ran, computed once per function: its name, file, source and the repository's commit and tags."""
+def _code_attributes(func: Callable[..., Any] | None, where: str) -> tuple[tuple[str, Any], ...]:
+    """What code ran, computed once per function (or calling file): name, file, source, the repository's commit
+    and tags. ``where`` is the file of a ``with component_run(...)`` block, or the working directory."""
     attrs: dict[str, Any] = {}
-    path = function_file(func) if func else None
+    path = function_file(func) if func else (where if os.path.isfile(where) else None)
     if func is not None:
         attrs[semconv.CODE_FUNCTION] = qualified_name(func)
-        if path:
-            attrs[semconv.CODE_FILE] = path
         source = function_source(func)
         if source:
             attrs[semconv.CODE_SNAPSHOT] = source
-    commit, git_tags = git_info_for_file(path)
+    if path:
+        attrs[semconv.CODE_FILE] = path
+    commit, git_tags = git_info_for_file(path or where or None)
     if commit:
         attrs[semconv.GIT_HASH] = commit
     if git_tags:
@@ -72,6 +73,7 @@ def run_attributes(
     notes: str | None = None,
     func: Callable[..., Any] | None = None,
     extra: dict[str, Any] | None = None,
+    caller_file: str | None = None,
 ) -> dict[str, Any]:
     if not isinstance(component, str) or not component.strip():
         raise ValueError("a component run needs a non-empty component name")
@@ -85,8 +87,15 @@ def run_attributes(
         attrs[semconv.OWNER] = owner
     if notes:
         attrs[semconv.NOTES] = notes
-    # The working directory matters only without a function (its git repository); a function's file fixes it.
-    attrs.update(_code_attributes(func, "" if func is not None else os.getcwd()))
+    # A function's file fixes its repository; a bare block uses its caller's file (real files only: "<stdin>"
+    # and notebooks fall back to the working directory).
+    if func is not None:
+        where = ""
+    elif caller_file and not caller_file.startswith("<"):
+        where = caller_file
+    else:
+        where = os.getcwd()
+    attrs.update(_code_attributes(func, where))
     if extra:
         attrs.update(extra)
     return attrs
@@ -119,8 +128,17 @@ def component_run(
     An exception marks the run ERROR with an exception event and propagates: failed runs are stored too.
     """
     ensure_configured()
+    # The user's frame, two up from this generator (past contextlib's __enter__): the file the block is in.
+    caller = sys._getframe(2).f_code.co_filename if _func is None else None
     attrs = run_attributes(
-        component, tags=tags, description=description, owner=owner, notes=notes, func=_func, extra=attributes
+        component,
+        tags=tags,
+        description=description,
+        owner=owner,
+        notes=notes,
+        func=_func,
+        extra=attributes,
+        caller_file=caller,
     )
     try:
         with tracer().start_as_current_span(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from opentelemetry import trace
@@ -89,3 +91,28 @@ def test_a_consumer_run_depends_on_the_producer_run(store: Store) -> None:
     producer, consumer = store.only_run("ingest"), store.only_run("clean")
     assert store.dependencies(consumer.id) == {producer.id}
     assert store.dependencies(producer.id) == set()
+
+
+def test_a_block_records_the_file_it_is_in_and_that_files_commit(store: Store, tmp_path: Path) -> None:
+    """Code that ran, for a bare block: its file, and the commit of the repository holding that file."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (["init", "-q"], ["config", "user.email", "t@example.com"], ["config", "user.name", "t"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    step = repo / "step.py"
+    step.write_text(
+        "from mltrace_otel import component_run\n"
+        "def go():\n"
+        "    with component_run('block_step') as run:\n"
+        "        return run.id\n"
+    )
+    subprocess.run(["git", "-C", str(repo), "add", "step.py"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "step"], check=True)
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    namespace: dict[str, object] = {}
+    exec(compile(step.read_text(), str(step), "exec"), namespace)
+    run_id = namespace["go"]()  # type: ignore[operator]
+    stored = store.only_run("block_step")
+    assert stored.id == run_id
+    assert stored.attributes["code.file.path"] == str(step)
+    assert stored.git_hash == head.stdout.strip()
