@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case
+from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, update
 
 from mltrace_otel import semconv
 from mltrace_otel.pointers import PointerKind, infer_kind, parse_kind
@@ -60,6 +60,9 @@ def string_list(value: JsonValue) -> list[str]:
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
+    unique = list(dict.fromkeys(items)) if all(type(v) is str for v in items) else None
+    if unique is not None and "" not in unique and "\x00" not in "\x01".join(unique):
+        return unique  # the usual case: distinct plain strings, checked in C-level passes
     out = [v if isinstance(v, str) else str(v) for v in items if v is not None]
     return list(dict.fromkeys(without_nul(s) for s in out if s != ""))
 
@@ -130,6 +133,7 @@ SPAN_COLUMNS = (
 )
 RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns")
 POINTER_COLUMNS = ("name", "kind", "created_ns")
+COMPONENT_COLUMNS = ("name", "description", "description_ns", "owner", "owner_ns", "created_ns")
 
 
 def _dumps_shared(value: dict[str, Any], shared: dict[int, tuple[Any, str]] | None) -> str:
@@ -173,7 +177,7 @@ def span_row(
         _optional_str(attributes.get(semconv.GIT_HASH)),
         code_hash,
         _optional_str(attributes.get(semconv.NOTES)),
-        service if isinstance(service, str) else None,
+        without_nul(service) if isinstance(service, str) else None,
         dumps(attributes),
         dumps(_event_json(record)) if record.events else "[]",
         dumps(_link_json(record)) if record.links else "[]",
@@ -275,7 +279,12 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
         links.extend((record.span_id, link.span_id) for link in record.links)
     # Shared rows (components, tags, pointers) are written in key order: concurrent batches that touch the same
     # names then lock them in the same order, so Postgres cannot deadlock them against each other.
-    _upsert_components(conn, [comps[name] for name in sorted(comps)])
+    # New components are inserted with their metadata; existing rows are not touched here (DO NOTHING takes no
+    # row lock), so concurrent batches of the same components do not queue behind each other's transactions.
+    ordered = [comps[name] for name in sorted(comps)]
+    writer.insert_ignore(
+        "components", COMPONENT_COLUMNS, [tuple(c[k] for k in COMPONENT_COLUMNS) for c in ordered], ("name",)
+    )
     writer.insert_ignore("component_tags", ("component", "tag"), sorted(tags), ("component", "tag"))
     writer.insert_ignore("io_pointers", POINTER_COLUMNS, [pointers[name] for name in sorted(pointers)], ("name",))
     if explicit:
@@ -285,20 +294,59 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
     # IO rows belong to spans that are new in this transaction: nothing to conflict with.
     writer.append("run_io", RUN_IO_COLUMNS, io_rows)
     repair_edges(conn, writer, new_inputs, new_outputs, links)
+    # Last, so the row locks an update takes are held only until the imminent commit.
+    _update_component_metadata(conn, [c for c in ordered if c["description"] is not None or c["owner"] is not None])
 
 
-def _upsert_components(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    stmt = dialect_insert(conn, components)
-    ex = stmt.excluded
-    newer_description = (ex.description.is_not(None)) & (ex.description_ns >= components.c.description_ns)
-    newer_owner = (ex.owner.is_not(None)) & (ex.owner_ns >= components.c.owner_ns)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["name"],
-        set_={
-            "description": case((newer_description, ex.description), else_=components.c.description),
-            "description_ns": case((newer_description, ex.description_ns), else_=components.c.description_ns),
-            "owner": case((newer_owner, ex.owner), else_=components.c.owner),
-            "owner_ns": case((newer_owner, ex.owner_ns), else_=components.c.owner_ns),
-        },
+_UPDATE_METADATA = (
+    update(components)
+    .where(
+        components.c.name == bindparam("b_name"),
+        or_(
+            and_(bindparam("b_description").is_not(None), components.c.description_ns < bindparam("b_description_ns")),
+            and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns")),
+        ),
     )
-    conn.execute(stmt.returning(components.c.name), rows).all()
+    .values(
+        description=case(
+            (
+                and_(
+                    bindparam("b_description").is_not(None),
+                    components.c.description_ns < bindparam("b_description_ns"),
+                ),
+                bindparam("b_description"),
+            ),
+            else_=components.c.description,
+        ),
+        description_ns=case(
+            (
+                and_(
+                    bindparam("b_description").is_not(None),
+                    components.c.description_ns < bindparam("b_description_ns"),
+                ),
+                bindparam("b_description_ns"),
+            ),
+            else_=components.c.description_ns,
+        ),
+        owner=case(
+            (
+                and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns")),
+                bindparam("b_owner"),
+            ),
+            else_=components.c.owner,
+        ),
+        owner_ns=case(
+            (
+                and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns")),
+                bindparam("b_owner_ns"),
+            ),
+            else_=components.c.owner_ns,
+        ),
+    )
+)
+
+
+def _update_component_metadata(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Latest value wins, by run start time: only rows with a newer description or owner are updated (and locked)."""
+    if rows:
+        conn.execute(_UPDATE_METADATA, [{f"b_{k}": v for k, v in row.items()} for row in rows])

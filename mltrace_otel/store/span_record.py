@@ -43,6 +43,18 @@ class SpanEventRecord:
     attributes: dict[str, JsonValue] = field(default_factory=dict)
 
 
+class _Where:
+    """Names a span in an error message; formatted only when a message is actually built (validation is hot)."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: SpanRecord) -> None:
+        self.record = record
+
+    def __format__(self, spec: str) -> str:
+        return f"span {self.record.span_id!r} ({self.record.name!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class SpanRecord:
     trace_id: str
@@ -62,7 +74,7 @@ class SpanRecord:
 
     def validate(self) -> SpanRecord:
         """Return self when storable, else raise :class:`InvalidSpan` saying what is wrong."""
-        where = f"span {self.span_id!r} ({self.name!r})"
+        where = _Where(self)
         if not isinstance(self.span_id, str) or not _HEX16.match(self.span_id) or self.span_id == "0" * 16:
             raise InvalidSpan(f"{where}: span id must be 16 lowercase hex characters, not all zero")
         if not isinstance(self.trace_id, str) or not _HEX32.match(self.trace_id) or self.trace_id == "0" * 32:
@@ -155,6 +167,23 @@ def _resource_json(resource: Any) -> dict[str, JsonValue]:
     return converted
 
 
+_scope_cache: dict[int, tuple[Any, dict[str, JsonValue]]] = {}
+
+
+def _scope_json(scope: Any) -> dict[str, JsonValue]:
+    """The instrumentation scope as a dict, one shared dict per scope object (ingest serialises it once)."""
+    if scope is None:
+        return {}
+    hit = _scope_cache.get(id(scope))
+    if hit is not None and hit[0] is scope:
+        return hit[1]
+    converted: dict[str, JsonValue] = {"name": scope.name, "version": scope.version}
+    if len(_scope_cache) > 256:
+        _scope_cache.clear()
+    _scope_cache[id(scope)] = (scope, converted)
+    return converted
+
+
 def from_readable_span(span: ReadableSpan) -> SpanRecord:
     """Build a record from an ended SDK span. Never raises for odd attribute values; ids are checked later."""
     ctx = span.get_span_context()
@@ -187,5 +216,5 @@ def from_readable_span(span: ReadableSpan) -> SpanRecord:
             for link in span.links
         ),
         resource=_resource_json(span.resource),
-        scope={"name": scope.name, "version": scope.version} if scope else {},
+        scope=_scope_json(scope),
     )
