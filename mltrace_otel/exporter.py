@@ -21,7 +21,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from opentelemetry import context
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from sqlalchemy.engine import make_url
 
+from mltrace_otel.config import database_url
 from mltrace_otel.store.span_record import SpanRecord, from_readable_span
 
 log = logging.getLogger(__name__)
@@ -69,13 +71,14 @@ class MltraceSpanExporter(SpanExporter):
                 return SpanExportResult.FAILURE
 
     def _export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if len(spans) <= CHUNK:
-            return self._finish([self._store(self._convert(spans))])
+        chunks = [spans[start : start + CHUNK] for start in range(0, len(spans), CHUNK)]
+        if len(chunks) == 1 or not self._parallel():
+            return self._finish([self._store(self._convert(chunk)) for chunk in chunks])
         pool = self._executor()
         futures: list[Future[bool]] = []
         inline: list[bool] = []
-        for start in range(0, len(spans), CHUNK):
-            records = self._convert(spans[start : start + CHUNK])  # overlaps with the chunks being stored
+        for chunk in chunks:
+            records = self._convert(chunk)  # overlaps with the chunks being stored
             try:
                 futures.append(pool.submit(self._store_suppressed, records))
             except RuntimeError:
@@ -83,6 +86,16 @@ class MltraceSpanExporter(SpanExporter):
                 # store on this thread instead of losing the spans.
                 inline.append(self._store(records))
         return self._finish([f.result() for f in futures] + inline)
+
+    def _parallel(self) -> bool:
+        """Store chunks on worker threads only for Postgres: it runs them side by side in its own processes.
+        SQLite takes one writer at a time and its work holds our GIL, so threads there only add switching."""
+        if self._workers < 2:
+            return False
+        try:
+            return make_url(database_url(self.database_url)).get_backend_name() == "postgresql"
+        except Exception:  # a malformed address fails in _store, which reports it once
+            return False
 
     def _finish(self, outcomes: list[bool]) -> SpanExportResult:
         return SpanExportResult.SUCCESS if all(outcomes) else SpanExportResult.FAILURE
