@@ -44,20 +44,22 @@ class _NoOpExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def _per_call_us(fn: Callable[[], object], calls: int, rounds: int = 5) -> tuple[float, float]:
+def _per_call_us(fns: dict[str, Callable[[], object]], calls: int, rounds: int = 7) -> dict[str, tuple[float, float]]:
     """Median over rounds of one call's cost in microseconds: (CPU time of the calling thread, wall time).
 
-    CPU time is the caller-thread cost itself; wall time also includes waiting for the GIL while the exporter's
-    thread stores earlier runs, which depends on how busy the machine is.
+    Rounds interleave the functions, so each is measured under the same conditions (the exporter's thread is
+    storing earlier runs meanwhile). CPU time is the caller-thread cost itself; wall time also includes waiting
+    for the GIL, which depends on how busy the machine is.
     """
-    cpu, wall = [], []
+    samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in fns}
     for _ in range(rounds):
-        start_cpu, start_wall = time.thread_time(), time.perf_counter()
-        for _ in range(calls):
-            fn()
-        cpu.append((time.thread_time() - start_cpu) / calls * 1e6)
-        wall.append((time.perf_counter() - start_wall) / calls * 1e6)
-    return statistics.median(cpu), statistics.median(wall)
+        for name, fn in fns.items():
+            start_cpu, start_wall = time.thread_time(), time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[name][0].append((time.thread_time() - start_cpu) / calls * 1e6)
+            samples[name][1].append((time.perf_counter() - start_wall) / calls * 1e6)
+    return {name: (statistics.median(cpu), statistics.median(wall)) for name, (cpu, wall) in samples.items()}
 
 
 def caller_thread_cost(calls: int) -> list[list[object]]:
@@ -90,18 +92,18 @@ def caller_thread_cost(calls: int) -> list[list[object]]:
 
         for fn in (bare, decorated, context_manager, plain_otel):  # warm caches (git, source) outside timing
             fn()
-        base, base_wall = _per_call_us(bare, calls)
-        rows: list[list[object]] = [
-            ["bare OTel span, no-op exporter (baseline)", f"{base:.1f}", f"{base_wall:.1f}", "1.00x", ""]
-        ]
-        for label, fn in (
-            ("@register run (component, IO, code, git)", decorated),
-            ("component_run(...) block", context_manager),
-            ("plain OTel span with mltrace.* attributes", plain_otel),
-        ):
-            cost, wall = _per_call_us(fn, calls)
-            speedup = MLTRACE_LOG_RUN_MS * 1000 / cost
-            rows.append([label, f"{cost:.1f}", f"{wall:.1f}", f"{cost / base:.2f}x", f"{speedup:,.0f}x"])
+        labels = {
+            "bare OTel span, no-op exporter (baseline)": bare,
+            "@register run (component, IO, code, git)": decorated,
+            "component_run(...) block": context_manager,
+            "plain OTel span with mltrace.* attributes": plain_otel,
+        }
+        costs = _per_call_us(labels, calls)
+        base = costs["bare OTel span, no-op exporter (baseline)"][0]
+        rows: list[list[object]] = []
+        for label, (cost, wall) in costs.items():
+            speedup = "" if cost == base else f"{MLTRACE_LOG_RUN_MS * 1000 / cost:,.0f}x"
+            rows.append([label, f"{cost:.1f}", f"{wall:.1f}", f"{cost / base:.2f}x", speedup])
         stored = mltrace_otel.flush()
         mltrace_otel.shutdown()
         bare_provider.shutdown()
@@ -153,7 +155,7 @@ def durable_ingest(runs: int) -> list[list[object]]:
     spans = _pipeline_spans(runs)
     records = [from_readable_span(s) for s in spans]
     rows = [span_row(r, run_facts(r), 0)[0] for r in records]
-    table = []
+    table: list[list[object]] = []
     for backend in ("postgresql", "sqlite"):
         with fresh_store(backend) as (url, engine):
             exporter = MltraceSpanExporter(url)
@@ -181,7 +183,7 @@ def durable_ingest(runs: int) -> list[list[object]]:
 def lineage_of_fan_in(repeats: int) -> list[list[object]]:
     dataset = fan_in_dag()
     output = dataset.final_outputs[-1]
-    table = []
+    table: list[list[object]] = []
     for backend in ("postgresql", "sqlite"):
         with fresh_store(backend) as (_, engine):
             load(engine, [dataset])
@@ -221,7 +223,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5_000, help="calls per round for the caller-thread benchmark")
     args = parser.parse_args()
     print_table(
-        "Caller-thread cost of recording one run (median of 5 rounds)",
+        "Caller-thread cost of recording one run (median of 7 interleaved rounds)",
         ["how (goal: < 100 us and <= 3x the bare span)", "CPU us/run", "wall us/run", "CPU vs bare", "vs mltrace 0.17"],
         caller_thread_cost(args.calls),
     )
