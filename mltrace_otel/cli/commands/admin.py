@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import click
 import typer
 
 from mltrace_otel.cli.app import app, database_backend, options, reports_errors, say
@@ -61,7 +60,7 @@ def clear(
     if not yes:
         try:
             confirmed = typer.confirm(f"Delete all mltrace data in {store.safe_url}?", default=False)
-        except click.Abort:
+        except typer.Abort:
             confirmed = False
         if not confirmed:
             raise CliError("nothing was deleted (confirm, or pass --yes)", 1)
