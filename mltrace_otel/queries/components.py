@@ -10,8 +10,9 @@ from sqlalchemy import Connection, delete, select, update
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.records import Component
 from mltrace_otel.queries.runs import chunks
+from mltrace_otel.store.bulk import writer_for
 from mltrace_otel.store.models import component_tags, components
-from mltrace_otel.store.upsert import dialect_insert, insert_ignore
+from mltrace_otel.store.upsert import dialect_insert
 
 
 def components_by_names(conn: Connection, names: Sequence[str]) -> dict[str, Component]:
@@ -96,9 +97,9 @@ def create_component(
 
 
 def _insert_tags(conn: Connection, name: str, tags: list[str]) -> None:
-    conn.execute(
-        insert_ignore(conn, component_tags, ["component", "tag"]), [{"component": name, "tag": t} for t in tags]
-    ).all()
+    writer_for(conn).insert_ignore(
+        "component_tags", ("component", "tag"), [(name, t) for t in tags], ("component", "tag")
+    )
 
 
 def tag_component(conn: Connection, name: str, tags: Iterable[str]) -> Component:

@@ -35,8 +35,8 @@ SCRATCH_TABLES = {
     "stage_new_outputs": ("producer_id", "pointer", "start_ns"),
     "stage_affected": ("consumer_id", "via", "start_ns"),
 }
-# Looked up by consumer while finding and deleting re-pointed edges; without these, SQLite scans per row.
-_SCRATCH_INDEXES = {"stage_new_inputs": "consumer_id", "stage_affected": "consumer_id, via"}
+# Deleting re-pointed edges looks each one up here; without the index SQLite scans the table per edge.
+_SCRATCH_INDEXES = {"stage_affected": "consumer_id, via"}
 _SCRATCH_TYPES = {"consumer_id": "TEXT", "producer_id": "TEXT", "via": "TEXT", "pointer": "TEXT", "start_ns": "BIGINT"}
 
 
@@ -64,8 +64,6 @@ def without_nul(value: Any) -> Any:
 
 
 class BulkWriter(Protocol):
-    cursor: Any
-
     def insert_new_spans(self, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> set[str]:
         """Insert the span rows whose span_id is not stored yet; return the ids that were new."""
 

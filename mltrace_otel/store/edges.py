@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from mltrace_otel.store.bulk import BulkWriter
-from mltrace_otel.store.models import LINK_VIA, run_edges
-from mltrace_otel.store.upsert import insert_ignore
+from mltrace_otel.store.models import LINK_VIA
 
 # One key for every mltrace-otel process: edge repair is serialised per database, so two replicas ingesting a
 # producer and its consumer at the same moment cannot both miss each other (READ COMMITTED snapshots).
 _EDGE_LOCK_KEY = 7_420_170_002
+_EDGE_KEY = ("consumer_id", "producer_id", "via")
 
 # The producer DESIGN §2 chooses for consumer a.consumer_id reading pointer a.via, started at a.start_ns. Each
 # branch is one backwards index seek (ix_run_io_out_end / ix_run_io_pointer_start).
@@ -113,10 +113,7 @@ def repair_edges(
             source, params = writer.relation("stage_affected", affected)
             conn.execute(_delete_affected(source), params)
             conn.execute(_insert_chosen(source), params)
-    rows = [
-        {"consumer_id": consumer, "producer_id": producer, "via": LINK_VIA, "kind": "link"}
-        for consumer, producer in dict.fromkeys(links)
-        if consumer != producer
+    link_rows = [
+        (consumer, producer, LINK_VIA, "link") for consumer, producer in sorted(set(links)) if consumer != producer
     ]
-    if rows:
-        conn.execute(insert_ignore(conn, run_edges, ["consumer_id", "producer_id", "via"]), rows).all()
+    writer.insert_ignore("run_edges", ("consumer_id", "producer_id", "via", "kind"), link_rows, _EDGE_KEY)

@@ -85,7 +85,7 @@ def run_facts(record: SpanRecord) -> _RunFacts | None:
             try:
                 kinds[name] = parse_kind(kind)
             except ValueError:
-                log.warning("span %s: ignoring IO kind %r (%s)", record.span_id, entry, "unknown kind")
+                log.warning("span %s: ignoring %r in %s: unknown kind", record.span_id, entry, semconv.IO_KINDS)
     return _RunFacts(
         component=component,
         inputs=string_list(attrs.get(semconv.INPUTS)),
@@ -250,7 +250,7 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
     new_outputs: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
     for record, facts in runs:
-        # Aggregate per component first: one upsert statement may not touch a row twice (Postgres).
+        # One row per component, carrying the batch's latest description and owner (by run start time).
         comp = comps.get(facts.component)
         if comp is None:
             comp = comps[facts.component] = {
@@ -298,50 +298,18 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
     _update_component_metadata(conn, [c for c in ordered if c["description"] is not None or c["owner"] is not None])
 
 
+_NEWER_DESCRIPTION = and_(
+    bindparam("b_description").is_not(None), components.c.description_ns < bindparam("b_description_ns")
+)
+_NEWER_OWNER = and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns"))
 _UPDATE_METADATA = (
     update(components)
-    .where(
-        components.c.name == bindparam("b_name"),
-        or_(
-            and_(bindparam("b_description").is_not(None), components.c.description_ns < bindparam("b_description_ns")),
-            and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns")),
-        ),
-    )
+    .where(components.c.name == bindparam("b_name"), or_(_NEWER_DESCRIPTION, _NEWER_OWNER))
     .values(
-        description=case(
-            (
-                and_(
-                    bindparam("b_description").is_not(None),
-                    components.c.description_ns < bindparam("b_description_ns"),
-                ),
-                bindparam("b_description"),
-            ),
-            else_=components.c.description,
-        ),
-        description_ns=case(
-            (
-                and_(
-                    bindparam("b_description").is_not(None),
-                    components.c.description_ns < bindparam("b_description_ns"),
-                ),
-                bindparam("b_description_ns"),
-            ),
-            else_=components.c.description_ns,
-        ),
-        owner=case(
-            (
-                and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns")),
-                bindparam("b_owner"),
-            ),
-            else_=components.c.owner,
-        ),
-        owner_ns=case(
-            (
-                and_(bindparam("b_owner").is_not(None), components.c.owner_ns < bindparam("b_owner_ns")),
-                bindparam("b_owner_ns"),
-            ),
-            else_=components.c.owner_ns,
-        ),
+        description=case((_NEWER_DESCRIPTION, bindparam("b_description")), else_=components.c.description),
+        description_ns=case((_NEWER_DESCRIPTION, bindparam("b_description_ns")), else_=components.c.description_ns),
+        owner=case((_NEWER_OWNER, bindparam("b_owner")), else_=components.c.owner),
+        owner_ns=case((_NEWER_OWNER, bindparam("b_owner_ns")), else_=components.c.owner_ns),
     )
 )
 
