@@ -69,19 +69,14 @@ def _neighbours(edges: Sequence[Edge], upstream: bool, runs: dict[str, Run]) -> 
     return list(grouped.values())
 
 
-def run_views(
-    conn: Connection, run_ids: Sequence[str], *, with_code: bool = False, known: dict[str, Run] | None = None
-) -> dict[str, RunView]:
+def run_views(conn: Connection, run_ids: Sequence[str], *, with_code: bool = False) -> dict[str, RunView]:
     """Full views of many runs in a fixed number of statements (details, pointers, neighbours' components)."""
     details: dict[str, RunDetails] = run_details(conn, run_ids, with_code=with_code)
     names = {p for d in details.values() for p in (*d.io.inputs, *d.io.outputs)}
     pointers = q_pointers.pointers_by_names(conn, sorted(names))
-    runs: dict[str, Run] = {**(known or {}), **{rid: d.run for rid, d in details.items()}}
-    neighbour_ids = {e.producer_id for d in details.values() for e in d.dependencies}
-    neighbour_ids |= {e.consumer_id for d in details.values() for e in d.dependents}
-    missing = [rid for rid in neighbour_ids if rid not in runs]
-    if missing:
-        runs.update(q_runs.runs_by_ids(conn, missing))
+    runs: dict[str, Run] = {rid: d.run for rid, d in details.items()}
+    for d in details.values():
+        runs.update(d.neighbours)
     views: dict[str, RunView] = {}
     for rid, d in details.items():
         run = d.run
@@ -178,7 +173,7 @@ class DatabaseBackend:
         direction = Direction.DOWNSTREAM if downstream else Direction.UPSTREAM
         with self.connection() as conn:
             found = lineage(conn, output=output, direction=direction, max_depth=max_depth, max_nodes=MAX_GRAPH_NODES)
-            views = run_views(conn, list(found.runs), known=found.runs)
+            views = run_views(conn, list(found.runs))
         return GraphView(
             output=output,
             direction=direction.value,
@@ -200,7 +195,7 @@ class DatabaseBackend:
     def review(self, limit: int, rank_by: str) -> ReviewView:
         with self.connection() as conn:
             found = review(conn, limit=limit, rank_by=rank_by)
-            views = run_views(conn, [s.run.id for s in found.runs], known={s.run.id: s.run for s in found.runs})
+            views = run_views(conn, [s.run.id for s in found.runs])
         return ReviewView(
             ranking=found.ranking.value,
             flagged=[pointer_view(p, p.name) for p in found.flagged],

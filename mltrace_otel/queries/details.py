@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, select
 
-from mltrace_otel.queries.lineage import dependencies_of, dependents_of
+from mltrace_otel.queries.linked_runs import dependency_runs, dependent_runs
 from mltrace_otel.queries.records import Edge, Run, RunIO, StaleReason
 from mltrace_otel.queries.runs import chunks, run_io_by_ids, runs_by_ids
 from mltrace_otel.queries.staleness import stale_reasons
@@ -26,6 +26,7 @@ class RunDetails:
     dependents: list[Edge]
     stale: list[StaleReason]
     code_snapshot: str | None
+    neighbours: dict[str, Run]  # the runs at the other end of dependencies and dependents
 
 
 def snapshots_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, str]:
@@ -42,18 +43,19 @@ def run_details(
     runs = runs_by_ids(conn, run_ids)
     ids = [rid for rid in run_ids if rid in runs]
     io = run_io_by_ids(conn, ids)
-    deps = dependencies_of(conn, ids)
-    dependents = dependents_of(conn, ids)
+    deps = dependency_runs(conn, ids)
+    dependents = dependent_runs(conn, ids)
     stale = stale_reasons(conn, ids, window)
     code = snapshots_by_hash(conn, [runs[r].code_hash or "" for r in ids]) if with_code else {}
     return {
         rid: RunDetails(
             run=runs[rid],
             io=io[rid],
-            dependencies=deps[rid],
-            dependents=dependents[rid],
+            dependencies=[edge for edge, _ in deps[rid]],
+            dependents=[edge for edge, _ in dependents[rid]],
             stale=stale[rid],
             code_snapshot=code.get(runs[rid].code_hash or ""),
+            neighbours={run.id: run for _, run in (*deps[rid], *dependents[rid])},
         )
         for rid in ids
     }

@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, Integer, bindparam, column, select, text
 
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
+
+# Re-exported: lineage's per-level questions live beside the edge reads they use.
 from mltrace_otel.queries.records import Edge, LineageGraph, Run
 from mltrace_otel.queries.runs import RUN_COLUMNS, chunks, normalize_run_id, run_from_row
-from mltrace_otel.store.models import run_edges, run_io, spans
+from mltrace_otel.store.models import run_io
 
 DEFAULT_MAX_DEPTH = 1_000
 
@@ -25,39 +27,6 @@ DEFAULT_MAX_DEPTH = 1_000
 class Direction(StrEnum):
     UPSTREAM = "upstream"
     DOWNSTREAM = "downstream"
-
-
-def _edges_where(conn: Connection, column: Any, ids: Sequence[str]) -> list[Edge]:
-    found: list[Edge] = []
-    # Only edges whose other end is a stored run: a span link to a span that has not arrived yet stays hidden
-    # until it does, and then appears with no repair needed; a link to a plain span (no mltrace.component) is
-    # part of the OTel trace, not of lineage.
-    other = run_edges.c.producer_id if column is run_edges.c.consumer_id else run_edges.c.consumer_id
-    for part in chunks(ids):
-        stmt = (
-            select(run_edges.c.consumer_id, run_edges.c.producer_id, run_edges.c.via, run_edges.c.kind)
-            .join(spans, spans.c.span_id == other)
-            .where(column.in_(part), spans.c.component.is_not(None))
-            .order_by(spans.c.start_ns, run_edges.c.producer_id, run_edges.c.consumer_id, run_edges.c.via)
-        )
-        found.extend(Edge(*row) for row in conn.execute(stmt))
-    return found
-
-
-def dependencies_of(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[Edge]]:
-    """Edges to the runs each of ``run_ids`` depends on, one statement per 2,000 keys."""
-    result: dict[str, list[Edge]] = {rid: [] for rid in run_ids}
-    for edge in _edges_where(conn, run_edges.c.consumer_id, run_ids):
-        result[edge.consumer_id].append(edge)
-    return result
-
-
-def dependents_of(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[Edge]]:
-    """Edges from the runs that depend on each of ``run_ids``."""
-    result: dict[str, list[Edge]] = {rid: [] for rid in run_ids}
-    for edge in _edges_where(conn, run_edges.c.producer_id, run_ids):
-        result[edge.producer_id].append(edge)
-    return result
 
 
 def latest_producers(conn: Connection, pointers: Sequence[str]) -> dict[str, str]:

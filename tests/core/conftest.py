@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, select, text
 
 import mltrace_otel
-from mltrace_otel.queries.lineage import dependencies_of
+from mltrace_otel.queries.linked_runs import dependencies_of
 from mltrace_otel.queries.records import Run, RunIO
 from mltrace_otel.queries.runs import RUN_COLUMNS, run_from_row, run_io_by_ids
 from mltrace_otel.store.engine import get_engine

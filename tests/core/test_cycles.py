@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from mltrace_otel.queries.lineage import Direction, dependencies_of, lineage, upstream_sets
+from mltrace_otel.queries.lineage import Direction, lineage, upstream_sets
+from mltrace_otel.queries.linked_runs import dependencies_of
 from mltrace_otel.store.ingest import ingest_spans
 from tests.helpers import count_statements, run_record
 

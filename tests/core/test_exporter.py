@@ -241,7 +241,7 @@ def test_a_burst_larger_than_one_export_chunk_is_stored_whole_with_every_edge(st
     runs = store.runs("chain")
     assert len(runs) == 3_000
     with store.connect() as conn:
-        from mltrace_otel.queries.lineage import dependencies_of
+        from mltrace_otel.queries.linked_runs import dependencies_of
 
         deps = dependencies_of(conn, ids)
     assert deps[ids[0]] == []

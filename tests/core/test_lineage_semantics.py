@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
-from mltrace_otel.queries.lineage import Direction, dependencies_of, dependents_of, latest_producers, lineage
+from mltrace_otel.queries.lineage import Direction, latest_producers, lineage
+from mltrace_otel.queries.linked_runs import dependencies_of, dependents_of
 from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.models import run_edges
 from mltrace_otel.store.span_record import SpanRecord

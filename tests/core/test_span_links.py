@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from mltrace_otel.queries.lineage import dependencies_of, lineage
+from mltrace_otel.queries.lineage import lineage
+from mltrace_otel.queries.linked_runs import dependencies_of, dependency_runs
 from mltrace_otel.store.ingest import ingest_spans
 from tests.helpers import run_record
 
@@ -82,3 +83,5 @@ def test_a_link_to_a_plain_span_that_is_not_a_run_is_not_a_dependency(engine: En
     assert _edges(engine, consumer.span_id) == []
     with engine.connect() as conn:
         assert set(lineage(conn, run_ids=[consumer.span_id]).runs) == {consumer.span_id}
+        # The GraphQL dependencies loader reads edges with their runs: the same rule holds there.
+        assert dependency_runs(conn, [consumer.span_id])[consumer.span_id] == []
