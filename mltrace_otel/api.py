@@ -21,10 +21,11 @@ from mltrace_otel.instrument import configure as _configure
 from mltrace_otel.queries import components as q_components
 from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs
+from mltrace_otel.queries.cursors import encode_cursor
 from mltrace_otel.queries.details import RunDetails, run_details
 from mltrace_otel.queries.errors import NotFound
 from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, Direction, latest_producers, lineage
-from mltrace_otel.queries.records import Component, IOPointer, datetime_to_ns
+from mltrace_otel.queries.records import Component, IOPointer, Run, datetime_to_ns
 from mltrace_otel.queries.review import Review, review
 from mltrace_otel.store.engine import get_engine
 
@@ -100,9 +101,9 @@ def _write() -> Iterator[Connection]:
         yield conn
 
 
-def _infos(conn: Connection, ids: list[str]) -> list[RunInfo]:
-    details = run_details(conn, ids)
-    return [RunInfo.from_details(details[i]) for i in ids if i in details]
+def _infos(conn: Connection, runs: Iterable[Run]) -> list[RunInfo]:
+    details = run_details(conn, list(runs))
+    return [RunInfo.from_details(d) for d in details.values()]
 
 
 def create_component(
@@ -148,7 +149,7 @@ def get_history(
             since_ns=datetime_to_ns(date_lower) if date_lower else None,
             until_ns=datetime_to_ns(date_upper) if date_upper else None,
         )
-        return _infos(conn, [r.id for r in page.items])
+        return _infos(conn, page.items)
 
 
 def get_recent_run_ids(limit: int = 5, last_run_id: str | None = None) -> list[str]:
@@ -156,8 +157,6 @@ def get_recent_run_ids(limit: int = 5, last_run_id: str | None = None) -> list[s
     with _read() as conn:
         after = None
         if last_run_id:
-            from mltrace_otel.queries.cursors import encode_cursor
-
             last = q_runs.get_run(conn, last_run_id)
             after = encode_cursor(last.start_ns, last.id)
         return [r.id for r in q_runs.recent_runs(conn, first=limit, after=after).items]
@@ -165,8 +164,7 @@ def get_recent_run_ids(limit: int = 5, last_run_id: str | None = None) -> list[s
 
 def get_component_run_information(component_run_id: str) -> RunInfo:
     with _read() as conn:
-        rid = q_runs.get_run(conn, component_run_id).id
-        return _infos(conn, [rid])[0]
+        return _infos(conn, [q_runs.get_run(conn, component_run_id)])[0]
 
 
 def get_io_pointer(io_pointer_id: str, io_pointer_val: Any = None, create: bool = False) -> IOPointer:
@@ -179,7 +177,7 @@ def backtrace(output_pointer: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[t
     """The runs that produced ``output_pointer``, as (distance, run), nearest first; each run once."""
     with _read() as conn:
         graph = lineage(conn, output=output_pointer, direction=Direction.UPSTREAM, max_depth=max_depth)
-        infos = {i.id: i for i in _infos(conn, list(graph.runs))}
+        infos = {i.id: i for i in _infos(conn, graph.runs.values())}
         return [(graph.depths[rid], infos[rid]) for rid in graph.runs]
 
 
@@ -237,7 +235,7 @@ def review_flagged_outputs(limit: int | None = None) -> tuple[list[str], list[tu
     """
     result = review_details(limit)
     with _read() as conn:
-        infos = {i.id: i for i in _infos(conn, [s.run.id for s in result.runs])}
+        infos = {i.id: i for i in _infos(conn, [s.run for s in result.runs])}
     return [p.name for p in result.flagged], [(infos[s.run.id], s.failed) for s in result.runs]
 
 

@@ -69,14 +69,11 @@ def _neighbours(edges: Sequence[Edge], upstream: bool, runs: dict[str, Run]) -> 
     return list(grouped.values())
 
 
-def run_views(conn: Connection, run_ids: Sequence[str], *, with_code: bool = False) -> dict[str, RunView]:
+def run_views(conn: Connection, runs: Sequence[Run], *, with_code: bool = False) -> dict[str, RunView]:
     """Full views of many runs in a fixed number of statements (details, pointers, neighbours' components)."""
-    details: dict[str, RunDetails] = run_details(conn, run_ids, with_code=with_code)
+    details: dict[str, RunDetails] = run_details(conn, runs, with_code=with_code)
     names = {p for d in details.values() for p in (*d.io.inputs, *d.io.outputs)}
     pointers = q_pointers.pointers_by_names(conn, sorted(names))
-    runs: dict[str, Run] = {rid: d.run for rid, d in details.items()}
-    for d in details.values():
-        runs.update(d.neighbours)
     views: dict[str, RunView] = {}
     for rid, d in details.items():
         run = d.run
@@ -92,8 +89,8 @@ def run_views(conn: Connection, run_ids: Sequence[str], *, with_code: bool = Fal
             duration_ms=run.duration_ms,
             inputs=[pointer_view(pointers.get(n), n) for n in d.io.inputs],
             outputs=[pointer_view(pointers.get(n), n) for n in d.io.outputs],
-            dependencies=_neighbours(d.dependencies, True, runs),
-            dependents=_neighbours(d.dependents, False, runs),
+            dependencies=_neighbours(d.dependencies, True, d.neighbours),
+            dependents=_neighbours(d.dependents, False, d.neighbours),
             stale=[StaleView(s.dependency_id, s.reason, s.newer_run_id) for s in d.stale],
             git_hash=run.git_hash,
             git_tags=run.git_tags,
@@ -145,7 +142,7 @@ class DatabaseBackend:
             if len(runs) >= limit or not page.has_next:
                 break
             after = page.end_cursor
-        views = run_views(conn, [r.id for r in runs])
+        views = run_views(conn, runs)
         return RunPage(runs=[views[r.id] for r in runs], has_more=page.has_next)
 
     def recent(self, limit: int) -> RunPage:
@@ -164,7 +161,7 @@ class DatabaseBackend:
     def inspect(self, run_id: str) -> InspectView:
         with self.connection() as conn:
             run = q_runs.get_run(conn, run_id)
-            view = run_views(conn, [run.id], with_code=True)[run.id]
+            view = run_views(conn, [run], with_code=True)[run.id]
             found = q_components.components_by_names(conn, [run.component]) if run.component else {}
             component = found.get(run.component or "")
             return InspectView(run=view, component=component_view(component) if component else None)
@@ -173,7 +170,7 @@ class DatabaseBackend:
         direction = Direction.DOWNSTREAM if downstream else Direction.UPSTREAM
         with self.connection() as conn:
             found = lineage(conn, output=output, direction=direction, max_depth=max_depth, max_nodes=MAX_GRAPH_NODES)
-            views = run_views(conn, list(found.runs))
+            views = run_views(conn, list(found.runs.values()))
         return GraphView(
             output=output,
             direction=direction.value,
@@ -195,7 +192,7 @@ class DatabaseBackend:
     def review(self, limit: int, rank_by: str) -> ReviewView:
         with self.connection() as conn:
             found = review(conn, limit=limit, rank_by=rank_by)
-            views = run_views(conn, [s.run.id for s in found.runs])
+            views = run_views(conn, [s.run for s in found.runs])
         return ReviewView(
             ranking=found.ranking.value,
             flagged=[pointer_view(p, p.name) for p in found.flagged],
@@ -232,7 +229,7 @@ class DatabaseBackend:
     def set_notes(self, run_id: str, notes: str) -> RunView:
         with self.connection(write=True) as conn:
             run = q_runs.set_notes(conn, run_id, notes)
-            return run_views(conn, [run.id])[run.id]
+            return run_views(conn, [run])[run.id]
 
     # Administration (database mode only)
 

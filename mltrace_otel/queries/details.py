@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 
 from mltrace_otel.queries.linked_runs import dependency_runs, dependent_runs
 from mltrace_otel.queries.records import Edge, Run, RunIO, StaleReason
-from mltrace_otel.queries.runs import chunks, run_io_by_ids, runs_by_ids
+from mltrace_otel.queries.runs import chunks, run_io_by_ids
 from mltrace_otel.queries.staleness import stale_reasons
 from mltrace_otel.store.models import code_snapshots
 
@@ -38,23 +38,24 @@ def snapshots_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, str]
 
 
 def run_details(
-    conn: Connection, run_ids: Sequence[str], *, window: timedelta | None = None, with_code: bool = True
+    conn: Connection, runs: Sequence[Run], *, window: timedelta | None = None, with_code: bool = True
 ) -> dict[str, RunDetails]:
-    runs = runs_by_ids(conn, run_ids)
-    ids = [rid for rid in run_ids if rid in runs]
+    """Details of runs the caller already read (by id, from a page, a lineage graph, a review), keyed by id."""
+    by_id = {run.id: run for run in runs}
+    ids = list(by_id)
     io = run_io_by_ids(conn, ids)
     deps = dependency_runs(conn, ids)
     dependents = dependent_runs(conn, ids)
     stale = stale_reasons(conn, ids, window)
-    code = snapshots_by_hash(conn, [runs[r].code_hash or "" for r in ids]) if with_code else {}
+    code = snapshots_by_hash(conn, [by_id[r].code_hash or "" for r in ids]) if with_code else {}
     return {
         rid: RunDetails(
-            run=runs[rid],
+            run=by_id[rid],
             io=io[rid],
             dependencies=[edge for edge, _ in deps[rid]],
             dependents=[edge for edge, _ in dependents[rid]],
             stale=stale[rid],
-            code_snapshot=code.get(runs[rid].code_hash or ""),
+            code_snapshot=code.get(by_id[rid].code_hash or ""),
             neighbours={run.id: run for _, run in (*deps[rid], *dependents[rid])},
         )
         for rid in ids

@@ -62,7 +62,7 @@ def test_lineage_statements_do_not_grow_with_the_dag(engine: Engine, direction: 
                 graph = lineage(conn, output=f"{tag}/prediction")
             else:
                 graph = lineage(conn, run_ids=[runs[0].span_id], direction=direction)  # from the partition
-            details = run_details(conn, list(graph.runs))
+            details = run_details(conn, list(graph.runs.values()))
         assert len(details) == len(runs)
         counts.append(counter.count)
     assert counts[0] == counts[1]

@@ -8,6 +8,7 @@ import pytest
 
 from mltrace_otel import ComponentRun, NotFound, log_component_run
 from mltrace_otel.queries.details import run_details
+from mltrace_otel.queries.runs import get_run
 from tests.core.conftest import Store
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -37,7 +38,7 @@ def test_a_logged_run_keeps_its_own_timestamps_io_and_code(store: Store) -> None
     assert store.io(run_id).inputs == ["s3://raw/day1.csv"]
     assert store.io(run_id).outputs == ["warehouse.events"]
     with store.connect() as conn:
-        assert run_details(conn, [run_id])[run_id].code_snapshot == "def etl():\n    return 'café'\n"
+        assert run_details(conn, [get_run(conn, run_id)])[run_id].code_snapshot == "def etl():\n    return 'café'\n"
 
 
 def test_float_epoch_seconds_are_accepted_as_timestamps(store: Store) -> None:
@@ -80,7 +81,7 @@ def test_set_upstream_links_to_the_latest_earlier_run_of_each_component(store: S
     assert store.dependencies(cid) == {newest_before}
     assert old not in store.dependencies(cid)
     with store.connect() as conn:
-        (edge,) = run_details(conn, [cid])[cid].dependencies
+        (edge,) = run_details(conn, [get_run(conn, cid)])[cid].dependencies
     assert edge.kind == "link"
 
 

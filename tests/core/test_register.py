@@ -110,8 +110,9 @@ def test_metadata_code_and_function_are_captured(store: Store) -> None:
     assert run.attributes["code.file.path"] == __file__
     with store.connect() as conn:
         from mltrace_otel.queries.details import run_details
+        from mltrace_otel.queries.runs import get_run
 
-        details = run_details(conn, [run.id])[run.id]
+        details = run_details(conn, [get_run(conn, run.id)])[run.id]
         from mltrace_otel.queries.components import get_component
 
         component = get_component(conn, "featuregen")
