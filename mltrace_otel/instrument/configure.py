@@ -32,7 +32,6 @@ class _State:
     exporter: MltraceSpanExporter
     processors: list[SpanProcessor] = field(default_factory=list)
     extra_exporters: list[SpanExporter] = field(default_factory=list)
-    owns_provider: bool = False
 
 
 _state: _State | None = None
@@ -80,11 +79,11 @@ def configure(
         extra.append(_otlp_exporter(otlp_endpoint))
     with _lock:
         if _state is None:
-            provider, owns = _provider(service_name)
+            provider = _provider(service_name)
             exporter = MltraceSpanExporter(url)
             processor = _batch(exporter)
             provider.add_span_processor(processor)
-            _state = _State(provider=provider, exporter=exporter, processors=[processor], owns_provider=owns)
+            _state = _State(provider=provider, exporter=exporter, processors=[processor])
             atexit.register(flush)
         elif url and url != _state.exporter.database_url:
             flush()
@@ -98,20 +97,19 @@ def configure(
         return _state.provider
 
 
-def _provider(service_name: str | None) -> tuple[TracerProvider, bool]:
+def _provider(service_name: str | None) -> TracerProvider:
+    """The application's SDK TracerProvider, or a new one installed as the global provider."""
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         if service_name:
             log.info("mltrace-otel: joining the existing TracerProvider; its resource keeps its service.name")
-        return current, False
+        return current
     attributes = {"service.name": service_name} if service_name else {}
     provider = TracerProvider(resource=Resource.create(attributes))
     trace.set_tracer_provider(provider)
-    if trace.get_tracer_provider() is not provider:  # someone else won a race to set it
-        other = trace.get_tracer_provider()
-        if isinstance(other, TracerProvider):
-            return other, False
-    return provider, True
+    # Someone else may have won a race to set it: use whichever provider is global now.
+    winner = trace.get_tracer_provider()
+    return winner if isinstance(winner, TracerProvider) else provider
 
 
 def ensure_configured() -> None:
