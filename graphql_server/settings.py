@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from mltrace_otel.config import ConfigError, database_url
 
+N = TypeVar("N", int, float)
 
-def _int(name: str, default: int) -> int:
+
+def _number(name: str, default: N, convert: Callable[[str], N], *, zero_ok: bool) -> N:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = convert(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not an integer") from exc
-    if value < 0:
-        raise ConfigError(f"{name}={raw!r} must not be negative")
+        raise ConfigError(f"{name}={raw!r} is not {'an integer' if convert is int else 'a number'}") from exc
+    if value < 0 or (value == 0 and not zero_ok):
+        raise ConfigError(f"{name}={raw!r} must be {'non-negative' if zero_ok else 'positive'}")
     return value
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int, zero_ok=True)
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not a number") from exc
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be positive")
-    return value
+    return _number(name, default, float, zero_ok=False)
 
 
 def _bool(name: str, default: bool) -> bool:
