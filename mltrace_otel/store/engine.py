@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +21,37 @@ _lock = threading.Lock()
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # Several processes (pipeline, server, CLI) share the file: wait for the writer instead of failing.
+    cur.execute("PRAGMA busy_timeout=10000")
     # WAL: readers (UI, CLI) never block the exporter's writes, and the reverse.
-    cur.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cur)
     # NORMAL is durable across application crashes in WAL mode; FULL only adds power-loss safety at 2x fsyncs.
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    # Several processes (pipeline, server, CLI) share the file: wait for the writer instead of failing.
-    cur.execute("PRAGMA busy_timeout=10000")
     # A 32 MiB page cache per connection (default 2 MiB) keeps the hot index pages of spans and run_io in
     # memory, and ingest's scratch tables live in memory: +6% ingest throughput measured at 20,000 runs.
     cur.execute("PRAGMA cache_size=-32768")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+def _use_wal(cur: Any, patience_s: float = 10.0) -> None:
+    """Switch the file to WAL once (the mode persists in the file, so later connections only read it).
+
+    Changing the journal mode needs the file to itself and SQLite answers "database is locked" at once, without
+    its busy handler, when another connection is opening the same new file: processes starting together on a
+    fresh store hit that (6% of 4-way starts here), so retry for a while.
+    """
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def create_store_engine(url: str) -> Engine:
