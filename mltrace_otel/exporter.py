@@ -4,8 +4,9 @@ It runs on the BatchSpanProcessor's worker thread, never the caller's. The BSP i
 retries, so this class owns retrying (bounded), counting and logging what it could not store, and it never
 raises into the processor: tracing failures must not crash or block a pipeline.
 
-A large batch is cut into chunks that are stored on a small pool of threads while the next chunk is converted:
-converting spans is Python work, storing them is mostly waiting on the database, so the two overlap. Each chunk
+A large batch is cut into chunks, each converted and stored on a small pool of threads (Postgres): converting
+spans is Python work, storing them is mostly waiting on the database, so one chunk's conversion overlaps another's
+transaction. Each chunk is converted before its transaction opens and its rows are retried as they are. Each chunk
 is its own idempotent transaction and lineage does not depend on arrival order, so chunks may commit in any
 order; ``export`` returns only once every chunk is committed.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from opentelemetry import context
@@ -24,6 +25,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from sqlalchemy.engine import make_url
 
 from mltrace_otel.config import database_url
+from mltrace_otel.store.ingest import PreparedSpans, prepare_spans, write_prepared
 from mltrace_otel.store.span_record import SpanRecord, from_readable_span
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class MltraceSpanExporter(SpanExporter):
         self._workers = max(1, workers)
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._counts = threading.Lock()  # chunks of one batch finish on several threads
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._shutdown:
@@ -67,24 +70,24 @@ class MltraceSpanExporter(SpanExporter):
                 return self._export(spans)
             except Exception:  # never raise into the processor, whatever went wrong
                 log.exception("mltrace-otel: unexpected error while exporting %d spans", len(spans))
-                self.failed_spans += len(spans)
+                with self._counts:
+                    self.failed_spans += len(spans)
                 return SpanExportResult.FAILURE
 
     def _export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         chunks = [spans[start : start + CHUNK] for start in range(0, len(spans), CHUNK)]
         if len(chunks) == 1 or not self._parallel():
-            return self._finish([self._store(self._convert(chunk)) for chunk in chunks])
+            return self._finish([self._store(chunk) for chunk in chunks])
         pool = self._executor()
         futures: list[Future[bool]] = []
         inline: list[bool] = []
         for chunk in chunks:
-            records = self._convert(chunk)  # overlaps with the chunks being stored
             try:
-                futures.append(pool.submit(self._store_suppressed, records))
+                futures.append(pool.submit(self._store_suppressed, chunk))
             except RuntimeError:
                 # The interpreter is exiting (the final flush runs after thread pools stop taking work):
                 # store on this thread instead of losing the spans.
-                inline.append(self._store(records))
+                inline.append(self._store(chunk))
         return self._finish([f.result() for f in futures] + inline)
 
     def _parallel(self) -> bool:
@@ -105,57 +108,67 @@ class MltraceSpanExporter(SpanExporter):
             self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="mltrace-export")
         return self._pool
 
-    def _convert(self, spans: Sequence[ReadableSpan]) -> list[SpanRecord]:
-        records: list[SpanRecord] = []
+    def _prepare(self, spans: Sequence[ReadableSpan]) -> PreparedSpans:
+        """Rows for ``spans``, converting one span at a time so each record is freed once read: a chunk's
+        intermediate objects never outlive the young generation (a full collection of a big application heap,
+        triggered by our garbage, would cost more than the conversion itself)."""
+        return prepare_spans(self._records(spans))
+
+    def _records(self, spans: Sequence[ReadableSpan]) -> Iterator[SpanRecord]:
         for span in spans:
             try:
-                records.append(from_readable_span(span))
+                record = from_readable_span(span)
             except Exception as exc:  # a span the SDK should never produce; count it, keep the rest
-                self.rejected_spans += 1
+                with self._counts:
+                    self.rejected_spans += 1
                 log.warning("mltrace-otel: could not read span %r: %s", getattr(span, "name", "?"), exc)
-        return records
+                continue
+            yield record
 
-    def _store_suppressed(self, records: list[SpanRecord]) -> bool:
+    def _store_suppressed(self, spans: Sequence[ReadableSpan]) -> bool:
         # Off the BSP thread the SDK's suppression is gone: without it, an instrumented database driver would
         # trace our own inserts and feed them back into this exporter.
         token = context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
-            return self._store(records)
+            return self._store(spans)
         finally:
             context.detach(token)
 
-    def _store(self, records: list[SpanRecord]) -> bool:
+    def _store(self, spans: Sequence[ReadableSpan]) -> bool:
         from mltrace_otel.store.engine import get_engine
-        from mltrace_otel.store.ingest import ingest_spans
 
-        if not records:
+        batch = self._prepare(spans)
+        if not batch.rows and not batch.rejected:
             return True
         last_error: Exception | None = None
         for attempt in range(self.max_attempts):
             try:
-                result = ingest_spans(get_engine(self.database_url), records)
+                result = write_prepared(get_engine(self.database_url), batch)
             except Exception as exc:  # database down, locked, misconfigured: retry, then count the loss
                 last_error = exc
                 if attempt + 1 < self.max_attempts:
                     time.sleep(self.retry_delay_s * (2**attempt))
                 continue
-            self.stored_spans += result.stored
-            self.duplicate_spans += result.duplicates
-            self.rejected_spans += len(result.rejected)
+            with self._counts:
+                self.stored_spans += result.stored
+                self.duplicate_spans += result.duplicates
+                self.rejected_spans += len(result.rejected)
             for rejected in result.rejected[:5]:
                 log.warning("mltrace-otel: rejected span %s: %s", rejected.span_id, rejected.reason)
             if self._failing:
                 self._failing = False
                 log.warning("mltrace-otel: storing spans again (%d spans were lost before)", self.failed_spans)
             return True
-        self.failed_spans += len(records)
+        with self._counts:
+            self.failed_spans += len(batch.rows)
+            self.rejected_spans += len(batch.rejected)  # refused whatever the database's state
         if not self._failing:
             # Once per outage, not once per batch: a pipeline exporting every second would otherwise flood logs.
             self._failing = True
             log.error(
                 "mltrace-otel: could not store %d spans after %d attempts (%s: %s). The pipeline keeps running; "
                 "check the database address (MLTRACE_DATABASE_URL) and that the database is up.",
-                len(records),
+                len(batch.rows),
                 self.max_attempts,
                 type(last_error).__name__,
                 str(last_error).splitlines()[0] if last_error else "",

@@ -12,12 +12,12 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, update
 
 from mltrace_otel import semconv
-from mltrace_otel.pointers import PointerKind, infer_kind, parse_kind
+from mltrace_otel.pointers import infer_kind, parse_kind
 from mltrace_otel.store.bulk import BulkWriter, begin_ingest, dumps, without_nul, writer_for
 from mltrace_otel.store.edges import repair_edges
 from mltrace_otel.store.models import components, io_pointers
@@ -42,17 +42,28 @@ class IngestResult:
     new_span_ids: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _RunFacts:
-    """What the store interprets of one component run, derived from its attributes."""
+class RunFacts(NamedTuple):
+    """What the store interprets of one component run, derived from its attributes.
+
+    Tuples of strings throughout: the collector untracks such tuples at its first pass, so a batch of prepared
+    runs does not grow the long-lived heap (and the full collections that scan it) while it waits to be stored.
+    """
 
     component: str
-    inputs: list[str]
-    outputs: list[str]
-    tags: list[str]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    tags: tuple[str, ...]
     description: str | None
     owner: str | None
-    explicit_kinds: dict[str, PointerKind]
+    explicit_kinds: tuple[tuple[str, str], ...]  # (pointer, kind value) declared by the span
+
+
+class _Run(NamedTuple):
+    span_id: str
+    start_ns: int
+    end_ns: int
+    facts: RunFacts
+    linked: tuple[str, ...]  # span ids this run links to
 
 
 def string_list(value: JsonValue) -> list[str]:
@@ -73,27 +84,27 @@ def _optional_str(value: JsonValue) -> str | None:
     return without_nul(value if isinstance(value, str) else str(value))
 
 
-def run_facts(record: SpanRecord) -> _RunFacts | None:
+def run_facts(record: SpanRecord) -> RunFacts | None:
     attrs = record.attributes
     component = _optional_str(attrs.get(semconv.COMPONENT))
     if component is None:
         return None
-    kinds: dict[str, PointerKind] = {}
+    kinds: dict[str, str] = {}
     for entry in string_list(attrs.get(semconv.IO_KINDS)):
         name, sep, kind = entry.rpartition("=")
         if sep:
             try:
-                kinds[name] = parse_kind(kind)
+                kinds[name] = parse_kind(kind).value
             except ValueError:
                 log.warning("span %s: ignoring %r in %s: unknown kind", record.span_id, entry, semconv.IO_KINDS)
-    return _RunFacts(
+    return RunFacts(
         component=component,
-        inputs=string_list(attrs.get(semconv.INPUTS)),
-        outputs=string_list(attrs.get(semconv.OUTPUTS)),
-        tags=string_list(attrs.get(semconv.TAGS)),
+        inputs=tuple(string_list(attrs.get(semconv.INPUTS))),
+        outputs=tuple(string_list(attrs.get(semconv.OUTPUTS))),
+        tags=tuple(string_list(attrs.get(semconv.TAGS))),
         description=_optional_str(attrs.get(semconv.DESCRIPTION)),
         owner=_optional_str(attrs.get(semconv.OWNER)),
-        explicit_kinds=kinds,
+        explicit_kinds=tuple(kinds.items()),
     )
 
 
@@ -149,7 +160,7 @@ def _dumps_shared(value: dict[str, Any], shared: dict[int, tuple[Any, str]] | No
 
 
 def span_row(
-    record: SpanRecord, facts: _RunFacts | None, now_ns: int, shared: dict[int, tuple[Any, str]] | None = None
+    record: SpanRecord, facts: RunFacts | None, now_ns: int, shared: dict[int, tuple[Any, str]] | None = None
 ) -> tuple[tuple[Any, ...], tuple[str, str] | None]:
     """The ``spans`` row of one record (in SPAN_COLUMNS order, JSON already serialised), and its code snapshot
     (hash, source) when it carries one: sources are stored once per distinct content, the span keeps the hash."""
@@ -187,60 +198,105 @@ def span_row(
     ), snapshot
 
 
+@dataclass(slots=True)
+class PreparedSpans:
+    """A batch turned into rows, ready to write: the Python half of ingest, done before any transaction opens.
+
+    Only tuples of plain values are kept, so the records (and their attribute dicts and lists) can be freed as
+    soon as they are read, and a transaction holds its locks only for the database half.
+    """
+
+    now_ns: int
+    rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # span id -> spans row, in arrival order
+    runs: dict[str, _Run] = field(default_factory=dict)  # the component runs among them
+    snapshots: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash -> (hash, source)
+    received: int = 0
+    duplicates: int = 0
+    rejected: list[RejectedSpan] = field(default_factory=list)
+
+    def extend(self, other: PreparedSpans) -> None:
+        """Add another prepared batch (OTLP group commit); a span in both counts as a duplicate."""
+        self.received += other.received
+        self.rejected.extend(other.rejected)
+        for span_id, row in other.rows.items():
+            if span_id in self.rows:
+                self.duplicates += 1
+                continue
+            self.rows[span_id] = row
+            run = other.runs.get(span_id)
+            if run is not None:
+                self.runs[span_id] = run
+        self.snapshots.update(other.snapshots)
+        self.duplicates += other.duplicates
+
+
+def prepare_spans(records: Iterable[SpanRecord], now_ns: int | None = None) -> PreparedSpans:
+    """Validate ``records`` and build their rows. Malformed records become rejections with a reason; a span
+    repeated in the batch counts once. Reads each record once, so ``records`` may be a generator."""
+    batch = PreparedSpans(now_ns=time.time_ns() if now_ns is None else now_ns)
+    shared: dict[int, tuple[Any, str]] = {}
+    rows, runs, snapshots = batch.rows, batch.runs, batch.snapshots
+    for record in records:
+        batch.received += 1
+        try:
+            record.validate()
+        except InvalidSpan as exc:
+            batch.rejected.append(RejectedSpan(str(getattr(record, "span_id", "")), str(exc)))
+            continue
+        span_id = record.span_id
+        if span_id in rows:
+            batch.duplicates += 1
+            continue
+        facts = run_facts(record)
+        row, snapshot = span_row(record, facts, batch.now_ns, shared)
+        rows[span_id] = row
+        if snapshot:
+            snapshots[snapshot[0]] = snapshot
+        if facts is not None:
+            linked = tuple(link.span_id for link in record.links) if record.links else ()
+            runs[span_id] = _Run(span_id, record.start_ns, record.end_ns, facts, linked)
+    return batch
+
+
 def ingest_spans(target: Engine | Connection, records: Iterable[SpanRecord]) -> IngestResult:
     """Store ``records`` durably (one transaction) and return what happened to each.
 
     Malformed records are rejected with a reason and the rest are stored. Raises only for database errors, in
     which case nothing of the batch is stored.
     """
-    result = IngestResult()
-    valid: dict[str, tuple[SpanRecord, _RunFacts | None]] = {}
-    for record in records:
-        result.received += 1
-        try:
-            record.validate()
-        except InvalidSpan as exc:
-            result.rejected.append(RejectedSpan(str(getattr(record, "span_id", "")), str(exc)))
-            continue
-        if record.span_id in valid:
-            result.duplicates += 1
-            continue
-        valid[record.span_id] = (record, run_facts(record))
-    if not valid:
+    return write_prepared(target, prepare_spans(records))
+
+
+def write_prepared(target: Engine | Connection, batch: PreparedSpans) -> IngestResult:
+    """The database half of :func:`ingest_spans`: one transaction (or the caller's connection)."""
+    result = IngestResult(received=batch.received, duplicates=batch.duplicates, rejected=list(batch.rejected))
+    if not batch.rows:
         return result
     if isinstance(target, Engine):
         with target.begin() as conn:
-            _write(conn, valid, result)
+            _write(conn, batch, result)
     else:
-        _write(target, valid, result)
+        _write(target, batch, result)
     return result
 
 
-def _write(conn: Connection, valid: dict[str, tuple[SpanRecord, _RunFacts | None]], result: IngestResult) -> None:
+def _write(conn: Connection, batch: PreparedSpans, result: IngestResult) -> None:
     begin_ingest(conn)
     writer = writer_for(conn)
-    now_ns = time.time_ns()
-    span_rows: list[tuple[Any, ...]] = []
-    snapshots: dict[str, tuple[str, str]] = {}
-    shared: dict[int, tuple[Any, str]] = {}
-    for record, facts in valid.values():
-        row, snapshot = span_row(record, facts, now_ns, shared)
-        span_rows.append(row)
-        if snapshot:
-            snapshots[snapshot[0]] = snapshot
+    snapshots = batch.snapshots
     # Snapshots first: spans reference them by hash.
     writer.insert_ignore("code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",))
-    new_ids = writer.insert_new_spans(SPAN_COLUMNS, span_rows)
+    new_ids = writer.insert_new_spans(SPAN_COLUMNS, list(batch.rows.values()))
     result.stored = len(new_ids)
-    result.duplicates += len(valid) - len(new_ids)
-    result.new_span_ids = [sid for sid in valid if sid in new_ids]
+    result.duplicates += len(batch.rows) - len(new_ids)
+    result.new_span_ids = [sid for sid in batch.rows if sid in new_ids]
     # Only spans that were new contribute IO, components and edges: re-delivery changes nothing.
-    new_runs = [(record, facts) for sid, (record, facts) in valid.items() if sid in new_ids and facts is not None]
+    new_runs = [run for sid, run in batch.runs.items() if sid in new_ids]
     if new_runs:
-        _write_runs(conn, writer, new_runs, now_ns)
+        _write_runs(conn, writer, new_runs, batch.now_ns)
 
 
-def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecord, _RunFacts]], now_ns: int) -> None:
+def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: int) -> None:
     comps: dict[str, dict[str, Any]] = {}
     tags: set[tuple[str, str]] = set()
     pointers: dict[str, tuple[str, str, int]] = {}
@@ -249,7 +305,7 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
     new_inputs: list[tuple[str, str, int]] = []
     new_outputs: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
-    for record, facts in runs:
+    for span_id, start_ns, end_ns, facts, linked in runs:
         # One row per component, carrying the batch's latest description and owner (by run start time).
         comp = comps.get(facts.component)
         if comp is None:
@@ -261,22 +317,23 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[tuple[SpanRecor
                 "owner_ns": 0,
                 "created_ns": now_ns,
             }
-        if facts.description is not None and record.start_ns >= comp["description_ns"]:
-            comp["description"], comp["description_ns"] = facts.description, record.start_ns
-        if facts.owner is not None and record.start_ns >= comp["owner_ns"]:
-            comp["owner"], comp["owner_ns"] = facts.owner, record.start_ns
+        if facts.description is not None and start_ns >= comp["description_ns"]:
+            comp["description"], comp["description_ns"] = facts.description, start_ns
+        if facts.owner is not None and start_ns >= comp["owner_ns"]:
+            comp["owner"], comp["owner_ns"] = facts.owner, start_ns
         for tag in facts.tags:
             tags.add((facts.component, tag))
-        for direction, names in (("in", facts.inputs), ("out", facts.outputs)):
+        kinds = dict(facts.explicit_kinds) if facts.explicit_kinds else None
+        for direction, names, staged in (("in", facts.inputs, new_inputs), ("out", facts.outputs, new_outputs)):
             for name in names:
-                io_rows.append((record.span_id, direction, name, facts.component, record.start_ns, record.end_ns))
-                (new_inputs if direction == "in" else new_outputs).append((record.span_id, name, record.start_ns))
-                kind = facts.explicit_kinds.get(name)
+                io_rows.append((span_id, direction, name, facts.component, start_ns, end_ns))
+                staged.append((span_id, name, start_ns))
+                kind = kinds.get(name) if kinds else None
                 if kind:
-                    explicit[name] = {"name": name, "kind": kind.value, "created_ns": now_ns}
+                    explicit[name] = {"name": name, "kind": kind, "created_ns": now_ns}
                 elif name not in pointers:
                     pointers[name] = (name, infer_kind(name).value, now_ns)
-        links.extend((record.span_id, link.span_id) for link in record.links)
+        links.extend((span_id, linked_id) for linked_id in linked)
     # Shared rows (components, tags, pointers) are written in key order: concurrent batches that touch the same
     # names then lock them in the same order, so Postgres cannot deadlock them against each other.
     # New components are inserted with their metadata; existing rows are not touched here (DO NOTHING takes no
