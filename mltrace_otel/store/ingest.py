@@ -170,7 +170,7 @@ def span_row(
     source = attributes.pop(semconv.CODE_SNAPSHOT, None)
     if isinstance(source, str) and source:
         code_hash = snapshot_hash(source)
-        snapshot = (code_hash, source)
+        snapshot = (code_hash, without_nul(source))
     elif source is not None:
         attributes[semconv.CODE_SNAPSHOT] = source  # not text: keep it as it came
     service = record.resource.get("service.name")

@@ -17,9 +17,9 @@ def test_conflict_fallback_stores_each_span_once(engine: Engine) -> None:
     with engine.begin() as conn:
         writer = writer_for(conn)
         if conn.dialect.name == "postgresql":
-            writer._insert_unnest("spans", SPAN_COLUMNS, rows[:2], ("span_id",), "RETURNING span_id")  # type: ignore[attr-defined]
+            writer._insert_rows("spans", SPAN_COLUMNS, rows[:2], ("span_id",), "RETURNING span_id")  # type: ignore[attr-defined]
             first = {r[0] for r in writer.cursor.fetchall()}
-            writer._insert_unnest("spans", SPAN_COLUMNS, rows, ("span_id",), "RETURNING span_id")  # type: ignore[attr-defined]
+            writer._insert_rows("spans", SPAN_COLUMNS, rows, ("span_id",), "RETURNING span_id")  # type: ignore[attr-defined]
             second = {r[0] for r in writer.cursor.fetchall()}
         else:
             first = writer.insert_new_spans(SPAN_COLUMNS, rows[:2])
@@ -41,3 +41,16 @@ def test_insert_ignore_skips_existing_keys(engine: Engine) -> None:
     with engine.connect() as conn:
         kinds = dict(conn.exec_driver_sql("SELECT name, kind FROM io_pointers").all())
     assert kinds == {"b.csv": "data", "a.pkl": "model"}
+
+
+def test_rows_keep_odd_text_and_64_bit_integers(engine: Engine) -> None:
+    """Rows travel to Postgres as one JSON parameter: quotes, escapes, newlines and non-ASCII text come back as
+    they went, and integers near 2**63 stay exact."""
+    names = ['q"uote.csv', "back\\slash.csv", "tab\tand\nnewline.csv", "ünïcødé/数据.parquet", "emoji-🙂.pkl"]
+    big = 2**63 - 1
+    rows = [(name, "data", big - i) for i, name in enumerate(names)]
+    with engine.begin() as conn:
+        writer_for(conn).insert_ignore("io_pointers", ("name", "kind", "created_ns"), rows, ("name",))
+    with engine.connect() as conn:
+        stored = set(conn.exec_driver_sql("SELECT name, kind, created_ns FROM io_pointers").all())
+    assert stored == set(rows)
