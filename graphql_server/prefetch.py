@@ -10,12 +10,15 @@ answers synchronously (:func:`cached`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from strawberry.dataloader import DataLoader
 
 from graphql_server.context import Info
+from mltrace_otel.queries.pointers import io_with_pointers
+from mltrace_otel.queries.records import IOPointer, Page, RunIO
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -92,8 +95,30 @@ async def prefetch_runs(
         await asyncio.gather(*waits)
 
 
+async def read_page(info: Info, read: Callable[..., Page], *args: Any) -> Page:
+    """A page of runs from the query-layer function ``read``. When the query asks for the runs' inputs or
+    outputs, their IO and pointers come back from the same database call (one worker-thread hop, one connection
+    checkout, one more statement) and prime the loaders that serve those fields."""
+    wanted = selected_names(info, ("nodes",)) | selected_names(info, ("edges", "node"))
+    if "inputs" not in wanted and "outputs" not in wanted:
+        page: Page = await info.context.db.read(read, *args)
+        return page
+    page, ios, pointers = await info.context.db.read(_page_with_io, read, args)
+    info.context.loaders.run_io.prime_many(ios)
+    info.context.loaders.pointer_by_name.prime_many(pointers)
+    return page
+
+
+def _page_with_io(
+    conn: Connection, read: Callable[..., Page], args: tuple[Any, ...]
+) -> tuple[Page, dict[str, RunIO], dict[str, IOPointer]]:
+    page: Page = read(conn, *args)
+    ios, pointers = io_with_pointers(conn, [run.id for run in page.items])
+    return page, ios, pointers
+
+
 async def _pointers_of(loaders: Any, ids: list[str], *, inputs: bool, outputs: bool) -> None:
-    ios = await loaders.run_io.load_many(ids)
+    ios = await loaders.run_io.load_many(ids)  # primes the pointers it names too (loaders/run_io.py)
     names: set[str] = set()
     for io in ios:
         if inputs:

@@ -33,14 +33,15 @@ class Loaders:
     @classmethod
     def create(cls, db: Database) -> Loaders:
         """Fresh loaders: their caches live for one request (or one subscription event), never longer."""
+        pointer_by_name = PointerByNameLoader(db)
         return cls(
             run_by_id=RunByIdLoader(db),
-            run_io=RunIOLoader(db),
+            run_io=RunIOLoader(db, pointer_by_name),
             run_dependencies=RunDependenciesLoader(db),
             run_dependents=RunDependentsLoader(db),
             run_stale_reasons=RunStaleReasonsLoader(db),
             component_by_name=ComponentByNameLoader(db),
-            pointer_by_name=PointerByNameLoader(db),
+            pointer_by_name=pointer_by_name,
             pointer_producers=PointerProducersLoader(db),
             pointer_consumers=PointerConsumersLoader(db),
             code_snapshot=CodeSnapshotLoader(db),

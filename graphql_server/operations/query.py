@@ -8,7 +8,7 @@ import strawberry
 
 from graphql_server.context import Info
 from graphql_server.errors import limit_exceeded
-from graphql_server.prefetch import prefetch_runs
+from graphql_server.prefetch import prefetch_runs, read_page
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
 from graphql_server.types.ComponentRunConnection import ComponentRunConnection
@@ -74,7 +74,7 @@ class Query:
     async def recent_runs(
         self, info: Info, first: int = RECENT_DEFAULT, after: str | None = None
     ) -> ComponentRunConnection:
-        page = await info.context.db.read(recent_runs, first, after)
+        page = await read_page(info, recent_runs, first, after)
         return await _connection(info, page, after)
 
     @strawberry.field(description="Runs of one component, newest first; since/until bound the start (inclusive).")
@@ -87,14 +87,14 @@ class Query:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> ComponentRunConnection:
-        page = await info.context.db.read(history, component, first, after, _ns(since), _ns(until))
+        page = await read_page(info, history, component, first, after, _ns(since), _ns(until))
         return await _connection(info, page, after)
 
     @strawberry.field(description="Component runs matching a filter, newest first.")
     async def runs(
         self, info: Info, filter: RunFilter | None = None, first: int = RECENT_DEFAULT, after: str | None = None
     ) -> ComponentRunConnection:
-        page = await info.context.db.read(search_runs, _search(filter), first, after)
+        page = await read_page(info, search_runs, _search(filter), first, after)
         return await _connection(info, page, after)
 
     @strawberry.field(

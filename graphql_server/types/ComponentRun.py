@@ -48,19 +48,38 @@ class ComponentRun:
     duration_ms: float
     status: RunStatus
     git_hash: str | None = strawberry.field(description="The commit of the code that ran.")
-    git_tags: list[str]
     code_hash: str | None = strawberry.field(
         description="sha256 of the code snapshot, shared by runs of identical source."
     )
     notes: str | None
     service_name: str | None = strawberry.field(description="service.name of the process that ran it.")
-    attributes: JSON = strawberry.field(description="Every span attribute, as it was stored.")
-    resource: JSON = strawberry.field(description="OTel resource attributes of the process that ran it.")
-    links: JSON = strawberry.field(description="OTel span links: a list of {traceId, spanId, attributes}.")
-    events: JSON = strawberry.field(description="OTel span events: a list of {name, timeUnixNano, attributes}.")
-    test_results: JSON = strawberry.field(
-        description="Before/after test results of the component, one object per test."
-    )
+
+    # Fields read from the stored JSON columns resolve on demand: the record decodes a column only when one of
+    # them is asked for, so a large answer that does not ask pays nothing for them.
+
+    @strawberry.field(description="Tags of the commit of the code that ran.")
+    def git_tags(self) -> list[str]:
+        return self.record.git_tags
+
+    @strawberry.field(description="Every span attribute, as it was stored.")
+    def attributes(self) -> JSON:
+        return cast(JSON, self.record.attributes)
+
+    @strawberry.field(description="OTel resource attributes of the process that ran it.")
+    def resource(self) -> JSON:
+        return cast(JSON, self.record.resource)
+
+    @strawberry.field(description="OTel span links: a list of {traceId, spanId, attributes}.")
+    def links(self) -> JSON:
+        return cast(JSON, self.record.links)
+
+    @strawberry.field(description="OTel span events: a list of {name, timeUnixNano, attributes}.")
+    def events(self) -> JSON:
+        return cast(JSON, self.record.events)
+
+    @strawberry.field(description="Before/after test results of the component, one object per test.")
+    def test_results(self) -> JSON:
+        return cast(JSON, self.record.test_results)
 
     @classmethod
     def from_record(cls, record: Run) -> ComponentRun:
@@ -78,15 +97,9 @@ class ComponentRun:
             duration_ms=record.duration_ms,
             status=RunStatus(code=StatusCode(record.status_code), message=record.status_message),
             git_hash=record.git_hash,
-            git_tags=record.git_tags,
             code_hash=record.code_hash,
             notes=record.notes,
             service_name=record.service_name,
-            attributes=cast(JSON, record.attributes),
-            resource=cast(JSON, record.resource),
-            links=cast(JSON, record.links),
-            events=cast(JSON, record.events),
-            test_results=cast(JSON, record.test_results),
         )
 
     # component, inputs, outputs and stale answer synchronously when a list resolver prefetched them for every

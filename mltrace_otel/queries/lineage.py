@@ -18,7 +18,7 @@ from mltrace_otel.queries.errors import InvalidArgument, NotFound
 
 # Re-exported: lineage's per-level questions live beside the edge reads they use.
 from mltrace_otel.queries.records import Edge, LineageGraph, Run
-from mltrace_otel.queries.runs import RUN_COLUMNS, chunks, normalize_run_id, run_from_row
+from mltrace_otel.queries.runs import JSON_COLUMNS, RUN_COLUMNS, chunks, normalize_run_id, run_from_row
 from mltrace_otel.store.models import run_io
 
 DEFAULT_MAX_DEPTH = 1_000
@@ -83,9 +83,12 @@ def _statement(direction: Direction, body: str) -> Any:
     return text(_walk_sql(direction) + body).bindparams(bindparam("roots", expanding=True))
 
 
+_JSON_NAMES = {c.name for c in JSON_COLUMNS}
 _RUNS_BODY = (
     "SELECT "
-    + ", ".join(f"s.{c.name}" for c in RUN_COLUMNS)
+    + ", ".join(
+        f"CAST(s.{c.name} AS TEXT) AS {c.name}" if c.name in _JSON_NAMES else f"s.{c.name}" for c in RUN_COLUMNS
+    )
     + ", n.depth AS walk_depth FROM nodes n JOIN spans s ON s.span_id = n.run_id "
     "ORDER BY n.depth, s.start_ns, s.span_id LIMIT :limit"
 )
@@ -127,7 +130,7 @@ def lineage(
     params = {"roots": roots, "max_depth": max_depth, "limit": limit}
     runs: dict[str, Run] = {}
     depths: dict[str, int] = {}
-    # Typed result columns: without them SQLite hands the JSON columns back as undecoded strings.
+    # Typed result columns, as select(*RUN_COLUMNS) would give (JSON stays text until a caller reads it).
     runs_stmt = _statement(direction, _RUNS_BODY).columns(*RUN_COLUMNS, column("walk_depth", Integer))
     # .all() fetches in one driver call; iterating the result would fetch row by row (measured 20% of the time).
     for row in conn.execute(runs_stmt, params).all():

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, select, update
 
 from mltrace_otel.queries.errors import NotFound
-from mltrace_otel.queries.records import IOPointer
+from mltrace_otel.queries.records import IOPointer, RunIO
 from mltrace_otel.queries.runs import chunks
-from mltrace_otel.store.models import io_pointers
+from mltrace_otel.store.models import io_pointers, run_io
 
 _COLUMNS = (
     io_pointers.c.name,
@@ -27,6 +27,26 @@ def pointers_by_names(conn: Connection, names: Sequence[str]) -> dict[str, IOPoi
         for row in conn.execute(select(*_COLUMNS).where(io_pointers.c.name.in_(part))):
             found[row.name] = IOPointer(*row)
     return found
+
+
+def io_with_pointers(conn: Connection, ids: Sequence[str]) -> tuple[dict[str, RunIO], dict[str, IOPointer]]:
+    """Each run's inputs and outputs (as ``run_io_by_ids``) and the pointers they name (as ``pointers_by_names``),
+    in one joined statement: a page of runs with its IO and flags costs one round trip, not two."""
+    ios: dict[str, RunIO] = {rid: RunIO([], []) for rid in ids}
+    pointers: dict[str, IOPointer] = {}
+    for part in chunks(ids):
+        stmt = (
+            select(run_io.c.span_id, run_io.c.direction, run_io.c.pointer, *_COLUMNS[1:])
+            .outerjoin(io_pointers, io_pointers.c.name == run_io.c.pointer)
+            .where(run_io.c.span_id.in_(part))
+            .order_by(run_io.c.span_id, run_io.c.pointer)
+        )
+        for span_id, direction, name, *rest in conn.execute(stmt):
+            io = ios[span_id]
+            (io.inputs if direction == "in" else io.outputs).append(name)
+            if name not in pointers and rest[0] is not None:  # ingest writes both rows in one transaction
+                pointers[name] = IOPointer(name, *rest)
+    return ios, pointers
 
 
 def get_pointer(conn: Connection, name: str) -> IOPointer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,12 +39,34 @@ class Run:
     code_hash: str | None
     notes: str | None
     service_name: str | None
-    attributes: dict[str, Any]
-    events: list[dict[str, Any]]
-    links: list[dict[str, Any]]
-    resource: dict[str, Any]
-    scope: dict[str, Any]
+    # The JSON columns as stored text, decoded on access: a lineage or history answer reads hundreds of runs
+    # and most queries never ask for these (decoding them all cost ~1 ms per 100 runs).
+    attributes_json: str = field(repr=False)
+    events_json: str = field(repr=False)
+    links_json: str = field(repr=False)
+    resource_json: str = field(repr=False)
+    scope_json: str = field(repr=False)
     seq: int
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return _decoded(self.attributes_json, dict)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return _decoded(self.events_json, list)
+
+    @property
+    def links(self) -> list[dict[str, Any]]:
+        return _decoded(self.links_json, list)
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        return _decoded(self.resource_json, dict)
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        return _decoded(self.scope_json, dict)
 
     @property
     def start(self) -> datetime:
@@ -68,6 +92,12 @@ class Run:
     @property
     def test_results(self) -> list[dict[str, Any]]:
         return [e.get("attributes", {}) for e in self.events if e.get("name") == semconv.TEST_EVENT]
+
+
+def _decoded(text: str | None, empty: Callable[[], Any]) -> Any:
+    """A stored JSON column's value; a fresh empty container when it is empty (callers may mutate it)."""
+    value = json.loads(text) if text else None
+    return value if value else empty()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select, update
+from sqlalchemy import Connection, Select, Text, and_, cast, func, or_, select, update
 
 from mltrace_otel.queries.cursors import check_first, decode_cursor, encode_cursor
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.records import Page, Run, RunIO
 from mltrace_otel.store.models import run_io, spans
 
+JSON_COLUMNS = (spans.c.attributes, spans.c.events, spans.c.links, spans.c.resource, spans.c.scope)
 RUN_COLUMNS = (
     spans.c.span_id,
     spans.c.trace_id,
@@ -28,11 +29,8 @@ RUN_COLUMNS = (
     spans.c.code_hash,
     spans.c.notes,
     spans.c.service_name,
-    spans.c.attributes,
-    spans.c.events,
-    spans.c.links,
-    spans.c.resource,
-    spans.c.scope,
+    # As text, decoded only when read (records.Run): Postgres prints jsonb, SQLite already stores text.
+    *(cast(column, Text).label(column.name) for column in JSON_COLUMNS),
     spans.c.seq,
 )
 # Large IN lists are split so one statement's parameters stay well inside every driver's limits.
@@ -73,11 +71,11 @@ def run_from_row(row: Any) -> Run:
         code_hash=m["code_hash"],
         notes=m["notes"],
         service_name=m["service_name"],
-        attributes=m["attributes"] or {},
-        events=m["events"] or [],
-        links=m["links"] or [],
-        resource=m["resource"] or {},
-        scope=m["scope"] or {},
+        attributes_json=m["attributes"],
+        events_json=m["events"],
+        links_json=m["links"],
+        resource_json=m["resource"],
+        scope_json=m["scope"],
         seq=m["seq"],
     )
 

@@ -73,7 +73,7 @@ def create_store_engine(url: str) -> Engine:
             "application_name": "mltrace-otel",
             # Our statements are many short index seeks; JIT compiling them costs more than it saves
             # (measured: 28 ms of a 174 ms edge repair).
-            "options": "-c jit=off",
+            "options": "-c jit=off -c random_page_cost=1.1",
         },
     )
 
