@@ -42,14 +42,18 @@ _SCRATCH_INDEXES = {"stage_affected": "consumer_id, via"}
 _SCRATCH_TYPES = {"consumer_id": "TEXT", "producer_id": "TEXT", "via": "TEXT", "pointer": "TEXT", "start_ns": "BIGINT"}
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time (~0.7 us of ~2.7 us).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 def dumps(value: Any) -> str:
     """Compact JSON that Postgres accepts: JSONB rejects the NUL character, so it becomes U+FFFD."""
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODE(value)
     except (TypeError, ValueError):
         # Bytes, NaN or other objects in a hand-built record: store their JSON reading, never fail the batch.
         value = json_value(value)
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODE(value)
     if "\\u0000" in text:
         text = json.dumps(without_nul(value), ensure_ascii=False, separators=(",", ":"))
     return text
@@ -176,7 +180,7 @@ def _json_columns(columns: Sequence[str]) -> str:
 def _json_rows(rows: Sequence[Any]) -> str:
     # Values are plain str/int/None (ingest builds rows so, NUL already replaced); JSON numbers are read back
     # through text, so 64-bit integers stay exact.
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(rows)
 
 
 class SqliteBulkWriter:
