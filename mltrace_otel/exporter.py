@@ -137,7 +137,13 @@ class MltraceSpanExporter(SpanExporter):
     def _store(self, spans: Sequence[ReadableSpan]) -> bool:
         from mltrace_otel.store.engine import get_engine
 
-        batch = self._prepare(spans)
+        try:
+            batch = self._prepare(spans)
+        except Exception:  # a bug in conversion: lose this chunk, not the export or the pipeline
+            log.exception("mltrace-otel: could not convert %d spans for storing", len(spans))
+            with self._counts:
+                self.failed_spans += len(spans)
+            return False
         if not batch.rows and not batch.rejected:
             return True
         last_error: Exception | None = None

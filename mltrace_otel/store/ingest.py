@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, update
 
@@ -43,11 +43,7 @@ class IngestResult:
 
 
 class RunFacts(NamedTuple):
-    """What the store interprets of one component run, derived from its attributes.
-
-    Tuples of strings throughout: the collector untracks such tuples at its first pass, so a batch of prepared
-    runs does not grow the long-lived heap (and the full collections that scan it) while it waits to be stored.
-    """
+    """What the store interprets of one component run, derived from its attributes."""
 
     component: str
     inputs: tuple[str, ...]
@@ -58,12 +54,13 @@ class RunFacts(NamedTuple):
     explicit_kinds: tuple[tuple[str, str], ...]  # (pointer, kind value) declared by the span
 
 
-class _Run(NamedTuple):
-    span_id: str
-    start_ns: int
-    end_ns: int
-    facts: RunFacts
-    linked: tuple[str, ...]  # span ids this run links to
+# A prepared run: (span_id, start_ns, end_ns, *RunFacts, linked span ids). A plain tuple on purpose: the
+# collector untracks an exact tuple of strings, ints and such tuples at its first pass (never a NamedTuple), so a
+# batch waiting for its transaction does not grow the long-lived heap that full collections walk.
+_Run: TypeAlias = tuple[
+    str, int, int, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None, str | None,
+    tuple[tuple[str, str], ...], tuple[str, ...],
+]  # fmt: skip
 
 
 def string_list(value: JsonValue) -> list[str]:
@@ -254,7 +251,7 @@ def prepare_spans(records: Iterable[SpanRecord], now_ns: int | None = None) -> P
             snapshots[snapshot[0]] = snapshot
         if facts is not None:
             linked = tuple(link.span_id for link in record.links) if record.links else ()
-            runs[span_id] = _Run(span_id, record.start_ns, record.end_ns, facts, linked)
+            runs[span_id] = (span_id, record.start_ns, record.end_ns, *facts, linked)
     return batch
 
 
@@ -305,30 +302,30 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: 
     new_inputs: list[tuple[str, str, int]] = []
     new_outputs: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
-    for span_id, start_ns, end_ns, facts, linked in runs:
+    for span_id, start_ns, end_ns, component, inputs, outputs, run_tags, description, owner, kinds, linked in runs:
         # One row per component, carrying the batch's latest description and owner (by run start time).
-        comp = comps.get(facts.component)
+        comp = comps.get(component)
         if comp is None:
-            comp = comps[facts.component] = {
-                "name": facts.component,
+            comp = comps[component] = {
+                "name": component,
                 "description": None,
                 "description_ns": 0,
                 "owner": None,
                 "owner_ns": 0,
                 "created_ns": now_ns,
             }
-        if facts.description is not None and start_ns >= comp["description_ns"]:
-            comp["description"], comp["description_ns"] = facts.description, start_ns
-        if facts.owner is not None and start_ns >= comp["owner_ns"]:
-            comp["owner"], comp["owner_ns"] = facts.owner, start_ns
-        for tag in facts.tags:
-            tags.add((facts.component, tag))
-        kinds = dict(facts.explicit_kinds) if facts.explicit_kinds else None
-        for direction, names, staged in (("in", facts.inputs, new_inputs), ("out", facts.outputs, new_outputs)):
+        if description is not None and start_ns >= comp["description_ns"]:
+            comp["description"], comp["description_ns"] = description, start_ns
+        if owner is not None and start_ns >= comp["owner_ns"]:
+            comp["owner"], comp["owner_ns"] = owner, start_ns
+        for tag in run_tags:
+            tags.add((component, tag))
+        declared = dict(kinds) if kinds else None
+        for direction, names, staged in (("in", inputs, new_inputs), ("out", outputs, new_outputs)):
             for name in names:
-                io_rows.append((span_id, direction, name, facts.component, start_ns, end_ns))
+                io_rows.append((span_id, direction, name, component, start_ns, end_ns))
                 staged.append((span_id, name, start_ns))
-                kind = kinds.get(name) if kinds else None
+                kind = declared.get(name) if declared else None
                 if kind:
                     explicit[name] = {"name": name, "kind": kind, "created_ns": now_ns}
                 elif name not in pointers:
