@@ -18,6 +18,7 @@ from strawberry.extensions import (
 
 from graphql_server.errors import ErrorPolicy
 from graphql_server.settings import ServerSettings
+from graphql_server.validation_cache import ValidatedQueries, validation_cache
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
@@ -31,4 +32,6 @@ def schema_extensions(settings: ServerSettings) -> list[ExtensionFactory]:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    # Last: it sees the rules every guard above added, and skips them all for a text that already passed.
+    extensions.append(validation_cache(ValidatedQueries()))
     return extensions

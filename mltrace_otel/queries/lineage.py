@@ -136,7 +136,7 @@ def lineage(
     for row in conn.execute(runs_stmt, params).all():
         run = run_from_row(row)
         runs[run.id] = run
-        depths[run.id] = row._mapping["walk_depth"]
+        depths[run.id] = row[-1]  # walk_depth, after the run columns
     missing = [r for r in roots if r not in runs]
     if missing:
         raise NotFound("run", missing[0], "list ids with `mltrace recent`")

@@ -50,7 +50,7 @@ def _edge_rows(
 def _runs(conn: Connection, run_ids: Sequence[str], ends: tuple[Any, Any]) -> LinkedRuns:
     result: LinkedRuns = {rid: [] for rid in run_ids}
     for key, edge, row in _edge_rows(conn, run_ids, ends, with_runs=True):
-        result[key].append((edge, run_from_row(row)))
+        result[key].append((edge, run_from_row(row, len(_EDGE_COLUMNS))))
     return result
 
 

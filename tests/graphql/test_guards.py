@@ -85,3 +85,26 @@ def test_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, db_
     monkeypatch.setenv("MLTRACE_INTROSPECTION", "false")
     settings = ServerSettings.from_env(database_url=db_url)
     assert (settings.max_query_depth, settings.introspection) == (4, False)
+
+
+def test_each_query_text_is_judged_alike_every_time_it_comes(guarded: GraphQL, engine: Engine) -> None:
+    """Texts that passed are not validated again (graphql_server/validation_cache.py); one that failed is
+    refused again each time it comes."""
+    layered_dag(engine, width=1, depth=8)
+    for _ in range(3):
+        assert guarded.data(_nested(6))["trace"]
+        (error,) = guarded.errors(_nested(9))
+        assert error["extensions"]["limit"] == "maxQueryDepth"
+        (error,) = guarded.errors("{ tags nope }")
+        assert "Cannot query field 'nope'" in error["message"]
+
+
+def test_the_validated_texts_are_bounded() -> None:
+    from graphql_server.validation_cache import ValidatedQueries
+
+    validated = ValidatedQueries(maxsize=2)
+    for text in ("{ a }", "{ b }"):
+        validated.add(text)
+    assert "{ a }" in validated  # now the most recently used
+    validated.add("{ c }")
+    assert "{ a }" in validated and "{ c }" in validated and "{ b }" not in validated
