@@ -10,6 +10,7 @@ Only texts that passed are remembered, so an invalid query is judged (and report
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
@@ -22,18 +23,21 @@ class ValidatedQueries:
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self._texts: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()  # operations usually run on the event loop, synchronous ones on threads
 
     def __contains__(self, query: str) -> bool:
-        if query in self._texts:
-            self._texts.move_to_end(query)
-            return True
-        return False
+        with self._lock:
+            if query in self._texts:
+                self._texts.move_to_end(query)
+                return True
+            return False
 
     def add(self, query: str) -> None:
-        self._texts[query] = None
-        self._texts.move_to_end(query)
-        while len(self._texts) > self.maxsize:
-            self._texts.popitem(last=False)
+        with self._lock:
+            self._texts[query] = None
+            self._texts.move_to_end(query)
+            while len(self._texts) > self.maxsize:
+                self._texts.popitem(last=False)
 
 
 def validation_cache(validated: ValidatedQueries) -> Callable[[], SchemaExtension]:
