@@ -19,16 +19,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import psutil
 
 from benchmarks.datasets import fan_in_dag, industry_runs, load
+from benchmarks.server import cpu_seconds, served
 from benchmarks.stores import fresh_store
 from benchmarks.table import print_table
 
@@ -75,50 +74,8 @@ def queries(dag_output: str) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def uvicorn_server(database_url: str, port: int) -> Iterator[tuple[str, int]]:
-    """``graphql_server.main.serve`` in its own process (its own GIL, as in production)."""
-    code = (
-        "from graphql_server.main import serve; "
-        f"serve(host='127.0.0.1', port={port}, database_url={database_url!r}, log_level='warning')"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "MLTRACE_INTROSPECTION": "true"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not come up")
-            time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def measure(
-    url: str, pid: int, query: str, variables: dict[str, Any], requests: int
+    url: str, server: psutil.Process, query: str, variables: dict[str, Any], requests: int
 ) -> tuple[float, float, float, int]:
     """(p50 ms, p95 ms, server CPU ms per request, response bytes) over ``requests`` sequential POSTs, after three
     warm-up requests. Server CPU is the uvicorn process's own (on Postgres the database's work is elsewhere); it
@@ -129,7 +86,7 @@ def measure(
     with httpx.Client(base_url=url, timeout=120) as client:
         for n in range(requests + 3):
             if n == 3:
-                cpu_start = cpu_seconds(pid)
+                cpu_start = cpu_seconds(server)
             start = time.perf_counter()
             response = client.post("/graphql", json={"query": query, "variables": variables})
             elapsed = (time.perf_counter() - start) * 1000
@@ -139,7 +96,7 @@ def measure(
             size = len(response.content)
             if n >= 3:
                 times.append(elapsed)
-    cpu_ms = (cpu_seconds(pid) - cpu_start) * 1000 / requests
+    cpu_ms = (cpu_seconds(server) - cpu_start) * 1000 / requests
     times.sort()
     return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], cpu_ms, size
 
@@ -158,9 +115,9 @@ def bench_backend(backend: str, runs: int, requests: int) -> list[list[object]]:
             conn.exec_driver_sql("ANALYZE")
         print(f"{backend}: loaded {industry.run_count} industry runs + {dag.run_count}-run DAG in {load_s:.1f} s")
         engine.dispose()
-        with uvicorn_server(url, _free_port()) as (server, pid):
+        with served(url, {"MLTRACE_INTROSPECTION": "true"}) as (base, server):
             for name, (query, variables) in queries(dag.final_outputs[0]).items():
-                p50, p95, cpu_ms, size = measure(server, pid, query, variables, requests)
+                p50, p95, cpu_ms, size = measure(base, server, query, variables, requests)
                 anchor = ANCHORS_MS.get(name)
                 goal = GOALS_MS.get(name)
                 rows.append(

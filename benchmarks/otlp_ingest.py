@@ -22,18 +22,14 @@ Anchor (the issue's measurement on this kind of machine): Arize Phoenix 20.26 in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +44,7 @@ from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import set_span_in_context
 from sqlalchemy import Engine, func, select, text
 
+from benchmarks.server import cpu_seconds, served
 from benchmarks.stores import fresh_store
 from benchmarks.table import print_table
 from mltrace_otel.store.models import spans as spans_table
@@ -108,46 +105,7 @@ def pipeline_spans(total: int, seed: int = 7) -> list[ReadableSpan]:
     return collect.spans
 
 
-# --- the server ----------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(url: str, max_pending: int = 8) -> Iterator[tuple[str, psutil.Process]]:
-    """The app under uvicorn in its own process (its own GIL and core), as ``mltrace serve`` runs it."""
-    port = _free_port()
-    env = {**os.environ, "MLTRACE_DATABASE_URL": url, "MLTRACE_MAX_PENDING_INGESTS": str(max_pending)}
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.otlp_ingest", "--serve", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.1)
-    try:
-        yield base, psutil.Process(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _serve(port: int) -> None:
-    import uvicorn
-
-    from graphql_server.app import create_app
-    from graphql_server.settings import ServerSettings
-
-    uvicorn.run(create_app(ServerSettings.from_env()), host="127.0.0.1", port=port, log_level="warning")
+# --- the server's memory -------------------------------------------------------------------------------------
 
 
 class RssSampler:
@@ -222,11 +180,8 @@ def send_all(base: str, batches: Sequence[Sequence[ReadableSpan]], senders: int)
 def _cpu_s(procs: Sequence[psutil.Process]) -> float:
     total = 0.0
     for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += cpu_seconds(proc)
     return total
 
 
@@ -245,7 +200,7 @@ def _backends_cpu_s(engine: Engine) -> dict[int, float]:
 def measure_e2e(
     result: Result, url: str, engine: Engine, batches: Sequence[Sequence[ReadableSpan]], senders: int
 ) -> None:
-    with server(url) as (base, proc):
+    with served(url, {"MLTRACE_MAX_PENDING_INGESTS": "8"}) as (base, proc):
         result.rss_idle_mb = proc.memory_info().rss / 2**20
         me = psutil.Process()
         server_before, sender_before, pg_before = _cpu_s([proc]), _cpu_s([me]), _backends_cpu_s(engine)
@@ -265,7 +220,7 @@ def measure_e2e(
 
 def measure_flood(result: Result, url: str, bodies: Sequence[bytes], senders: int, seconds: float) -> None:
     """Senders faster than the store: every request either stored (200) or refused (503), memory flat."""
-    with server(url, max_pending=4) as (base, proc), RssSampler(proc) as rss:
+    with served(url, {"MLTRACE_MAX_PENDING_INGESTS": "4"}) as (base, proc), RssSampler(proc) as rss:
         counts = {"sent": 0, "refused": 0}
         lock = threading.Lock()
         stop_at = time.monotonic() + seconds
@@ -428,11 +383,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--flood-senders", type=int, default=24)
     parser.add_argument("--flood-seconds", type=float, default=10.0)
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        _serve(args.serve)
-        return
     spans = pipeline_spans(args.spans)
     print(f"{len(spans):,} spans generated ({len(spans) // 9:,} pipelines of 9 spans)", flush=True)
     results = [run(backend, spans, args) for backend in args.backends.split(",")]

@@ -6,8 +6,8 @@ raises into the processor: tracing failures must not crash or block a pipeline.
 
 A large batch is cut into chunks, each converted and stored on a small pool of threads (Postgres): converting
 spans is Python work, storing them is mostly waiting on the database, so one chunk's conversion overlaps another's
-transaction. Each chunk is converted before its transaction opens and its rows are retried as they are. Each chunk
-is its own idempotent transaction and lineage does not depend on arrival order, so chunks may commit in any
+transaction. A chunk is converted once, before its transaction opens; a retry writes the same rows again. Each
+chunk is its own idempotent transaction and lineage does not depend on arrival order, so chunks may commit in any
 order; ``export`` returns only once every chunk is committed.
 """
 

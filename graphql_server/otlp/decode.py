@@ -1,8 +1,8 @@
-"""OTLP trace payloads (protobuf or JSON) to :class:`SpanRecord`, the shape ``ingest_spans`` stores.
+"""OTLP trace payloads (protobuf or JSON) to :class:`SpanRecord`, the shape ingest stores.
 
 Decoding is strict about the envelope (an undecodable body is a 400) and lenient per span: a span whose ids or
 enums are malformed becomes a rejection with a reason, reported back as ``partial_success``, and the rest of the
-batch is stored. Nothing is validated twice: ``SpanRecord.validate`` (called by ``ingest_spans``) is the one
+batch is stored. Nothing is validated twice: ``SpanRecord.validate`` (called by ``prepare_spans``) is the one
 judge of ids, times, kinds and status codes; unknown enum numbers are passed on under a name it rejects.
 """
 

@@ -1,8 +1,9 @@
 """``POST /v1/traces``: the OTLP/HTTP trace receiver (protobuf and JSON, gzip and deflate).
 
-Spans go through :func:`mltrace_otel.store.ingest.ingest_spans`, the same function the SDK exporter uses, so a
-run means the same whichever way it arrived; the answer is 200 only after the transaction holding them committed
-(requests that wait at the same time share one transaction: see group_commit.py).
+Spans go through :mod:`mltrace_otel.store.ingest` (``prepare_spans`` on the request's thread, then
+``write_prepared``), the same two halves the SDK exporter uses, so a run means the same whichever way it arrived;
+the answer is 200 only after the transaction holding them committed (requests that wait at the same time share
+one transaction: see group_commit.py).
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def dumps(value: Any) -> str:
         value = json_value(value)
         text = _ENCODE(value)
     if "\\u0000" in text:
-        text = json.dumps(without_nul(value), ensure_ascii=False, separators=(",", ":"))
+        text = _ENCODE(without_nul(value))
     return text
 
 

@@ -1,4 +1,7 @@
-"""``ingest_spans``: the single path from span records to rows, shared by the exporter and the OTLP receiver.
+"""The single path from span records to rows, shared by the exporter and the OTLP receiver.
+
+Two halves: ``prepare_spans`` (validation and rows, in Python, before any transaction) and ``write_prepared``
+(one transaction); ``ingest_spans`` is both in a row.
 
 A batch costs a fixed handful of statements (one multi-row insert per table plus edge repair), not a few per
 span, and it is idempotent: a span delivered twice is stored once, because only spans that were new in the

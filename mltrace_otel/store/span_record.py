@@ -1,7 +1,7 @@
 """The one shape every span takes on its way into the store, whichever path it came by.
 
 The SDK exporter builds records from ``ReadableSpan``; the OTLP receiver builds them from protobuf. Both hand them
-to :func:`mltrace_otel.store.ingest.ingest_spans`, which turns each into rows with one function, so a run means
+to :func:`mltrace_otel.store.ingest.prepare_spans`, which turns each into rows with one function, so a run means
 the same thing however it arrived.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,39 +149,31 @@ def json_attributes(attributes: Mapping[str, Any] | None) -> dict[str, JsonValue
     return {k if type(k) is str else str(k): v if type(v) in _PLAIN else json_value(v) for k, v in attributes.items()}
 
 
-# Every span of a provider shares one Resource: convert it once. Keyed by id with the object kept alive in the
-# value, so an id cannot be reused while cached; bounded.
-_resource_cache: dict[int, tuple[Any, dict[str, JsonValue]]] = {}
+# Every span of a provider shares one Resource and one scope object per tracer: convert each once. Keyed by id
+# with the object kept alive in the value, so an id cannot be reused while cached; bounded.
+_converted: dict[int, tuple[Any, dict[str, JsonValue]]] = {}
+
+
+def _converted_once(obj: Any, convert: Callable[[Any], dict[str, JsonValue]]) -> dict[str, JsonValue]:
+    if obj is None:
+        return {}
+    hit = _converted.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value = convert(obj)
+    if len(_converted) > 256:
+        _converted.clear()
+    _converted[id(obj)] = (obj, value)
+    return value
 
 
 def _resource_json(resource: Any) -> dict[str, JsonValue]:
-    if resource is None:
-        return {}
-    hit = _resource_cache.get(id(resource))
-    if hit is not None and hit[0] is resource:
-        return hit[1]
-    converted = json_attributes(resource.attributes)
-    if len(_resource_cache) > 64:
-        _resource_cache.clear()
-    _resource_cache[id(resource)] = (resource, converted)
-    return converted
-
-
-_scope_cache: dict[int, tuple[Any, dict[str, JsonValue]]] = {}
+    return json_attributes(resource.attributes)
 
 
 def _scope_json(scope: Any) -> dict[str, JsonValue]:
     """The instrumentation scope as a dict, one shared dict per scope object (ingest serialises it once)."""
-    if scope is None:
-        return {}
-    hit = _scope_cache.get(id(scope))
-    if hit is not None and hit[0] is scope:
-        return hit[1]
-    converted: dict[str, JsonValue] = {"name": scope.name, "version": scope.version}
-    if len(_scope_cache) > 256:
-        _scope_cache.clear()
-    _scope_cache[id(scope)] = (scope, converted)
-    return converted
+    return {"name": scope.name, "version": scope.version}
 
 
 def from_readable_span(span: ReadableSpan) -> SpanRecord:
@@ -215,6 +207,6 @@ def from_readable_span(span: ReadableSpan) -> SpanRecord:
             )
             for link in span.links
         ),
-        resource=_resource_json(span.resource),
-        scope=_scope_json(scope),
+        resource=_converted_once(span.resource, _resource_json),
+        scope=_converted_once(scope, _scope_json),
     )
