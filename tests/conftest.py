@@ -37,8 +37,34 @@ def _migrate_template(host: str, port: Any, user: str, dbname: str, password: st
         engine.dispose()
 
 
-# MLTRACE_TEST_PG_DB: a database name of its own for each test session that runs at the same time as others.
-PG_DBNAME = os.environ.get("MLTRACE_TEST_PG_DB", "mltrace_otel_tests")
+# A database name of its own for each test session, so two sessions on one server never share a database (the
+# process id makes it unique while the session runs). MLTRACE_TEST_PG_DB fixes it instead.
+PG_PREFIX = "mltrace_tests_"
+PG_DBNAME = os.environ.get("MLTRACE_TEST_PG_DB", f"{PG_PREFIX}{os.getpid()}")
+
+
+def _drop_abandoned_databases() -> None:
+    """Databases of test sessions that were killed before they could drop them (their process is gone)."""
+    import psutil
+    import psycopg2
+
+    try:
+        admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=3)
+    except psycopg2.OperationalError:
+        return  # the Postgres half of the suite reports the server as unreachable, loudly
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (PG_PREFIX + "%",))
+            for (name,) in cur.fetchall():
+                pid = name[len(PG_PREFIX) :].split("_")[0]
+                if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+_drop_abandoned_databases()
 pg_server = factories.postgresql_noproc(
     host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_DBNAME, load=[_migrate_template]
 )
