@@ -1,4 +1,4 @@
-"""The app factory: one stateless Starlette app serving /graphql, /v1/traces, /healthz and the UI at /.
+"""The app factory: one stateless Starlette app serving /graphql, /v1/traces, /api/v1/lineage, /healthz and the UI at /.
 
 Stateless by design: any number of replicas can share one Postgres. Tests swap what they need through the
 arguments (settings, an engine) instead of patching.
@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from graphql_server.graphql_routes import graphql_routes
+from graphql_server.openlineage.routes import openlineage_routes
 from graphql_server.otlp.routes import otlp_routes
 from graphql_server.settings import ServerSettings
 from graphql_server.ui_routes import ui_routes
@@ -47,6 +48,7 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
         Route("/healthz", healthz, methods=["GET"]),
         *graphql_routes(settings, store),
         *otlp_routes(settings, store),
+        *openlineage_routes(settings, store),
         *ui_routes(),  # last: its catch-all serves the single-page app's client-side routes
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -64,6 +64,7 @@ def configure(
     service_name: str | None = None,
     exporters: Iterable[SpanExporter] = (),
     otlp_endpoint: str | None = None,
+    openlineage_url: str | None = None,
 ) -> TracerProvider:
     """Store component runs in ``database_url`` (default: the configured store) and return the provider.
 
@@ -71,12 +72,15 @@ def configure(
     a new ``database_url`` re-points the store (pending spans are flushed first); new exporters are added
     beside ours, each behind its own BatchSpanProcessor so a slow backend never delays the store.
     ``otlp_endpoint`` (e.g. ``http://collector:4318``) sends the same spans to any OTLP/HTTP backend as well.
+    ``openlineage_url`` (default: ``OPENLINEAGE_URL``, when set) also sends runs as OpenLineage events.
     """
     global _state
     url = resolve_database_url(database_url) if database_url else None
     extra = list(exporters)
     if otlp_endpoint:
         extra.append(_otlp_exporter(otlp_endpoint))
+    if openlineage_url or _state is None:
+        extra.extend(_openlineage_exporters(openlineage_url))
     with _lock:
         if _state is None:
             provider = _provider(service_name)
@@ -95,6 +99,13 @@ def configure(
                 _state.processors.append(processor)
                 _state.extra_exporters.append(other)
         return _state.provider
+
+
+def _openlineage_exporters(url: str | None) -> list[SpanExporter]:
+    from mltrace_otel.openlineage.emit import exporter_from_env
+
+    found = exporter_from_env(url)
+    return [found] if found is not None else []
 
 
 def _provider(service_name: str | None) -> TracerProvider:

@@ -117,3 +117,21 @@ def repair_edges(
         (consumer, producer, LINK_VIA, "link") for consumer, producer in sorted(set(links)) if consumer != producer
     ]
     writer.insert_ignore("run_edges", ("consumer_id", "producer_id", "via", "kind"), link_rows, _EDGE_KEY)
+
+
+def recompute_edges(conn: Connection, writer: BulkWriter, pairs: list[tuple[str, str, int]]) -> None:
+    """Recompute the IO edges of stored (consumer id, pointer, start ns) pairs from the runs stored now.
+
+    For a run replaced in place (an OpenLineage run whose late event changed it): the consumers that pointed at
+    its old version choose their producer again. The caller holds the edge lock (:func:`lock_edges`).
+    """
+    if pairs:
+        source, params = writer.relation("stage_affected", pairs)
+        conn.execute(_delete_affected(source), params)
+        conn.execute(_insert_chosen(source), params)
+
+
+def lock_edges(conn: Connection) -> None:
+    """Serialise edge changes with every other ingest on this database until the transaction ends (Postgres)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EDGE_LOCK_KEY})

@@ -165,3 +165,40 @@ run_edges = Table(
 Index("ix_run_edges_producer", run_edges.c.producer_id, run_edges.c.consumer_id)
 
 LINK_VIA = ""
+
+# OpenLineage runs (POST /api/v1/lineage): every event as received, and what was stored for its run. A run's span
+# is a pure function of its events (mltrace_otel/openlineage/runs.py), stored once a terminal event arrived and
+# replaced when a later event changes it; ``digest`` is null while the run has no terminal event (it is pending,
+# invisible to queries, as an OTel span is until it ends).
+openlineage_runs = Table(
+    "openlineage_runs",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("span_id", String(16), nullable=False),
+    Column("digest", String(64)),
+    Column("updated_ns", BigInteger, nullable=False),
+)
+openlineage_events = Table(
+    "openlineage_events",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    # sha256 of the event's canonical JSON: the same event delivered twice is kept once.
+    Column("event_hash", String(64), primary_key=True),
+    Column("event_type", String(16), nullable=False),
+    Column("event_time_ns", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_ns", BigInteger, nullable=False),
+)
+
+# `mltrace db copy` checkpoints, kept in the *target* store and committed with each page copied, so an
+# interrupted copy resumes after the last committed page. Never copied itself.
+store_copies = Table(
+    "store_copies",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("table_name", Text, primary_key=True),
+    Column("last_key", Text),  # JSON array: the source key of the last row copied
+    Column("rows_copied", BigInteger, nullable=False, server_default=text("0")),
+    Column("done", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_ns", BigInteger, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""``POST /api/v1/lineage``: OpenLineage events in (the path Marquez serves)."""
