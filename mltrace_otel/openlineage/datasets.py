@@ -8,12 +8,14 @@ A dataset is one IO pointer, named so that the same data meet whichever tool nam
    host is dropped: a Python step does not say which machine a path was on.
 2. Any namespace that is a URI (``s3://bucket``, ``gs://bucket``, ``hdfs://nn:8020``, ``postgres://host:5432``,
    ``kafka://broker:9092``, ...) -> ``namespace/name``: ``s3://bucket/key``, ``postgres://host:5432/db.schema.t``.
-   ``s3a://`` and ``s3n://`` (Hadoop's spellings) become ``s3://``; a name that already is a full URI is kept.
+   ``s3a://`` and ``s3n://`` (Hadoop's spellings) become ``s3://``; a name that repeats the whole URI (same
+   scheme) is taken as it is. Schemes are lowercased.
 3. The namespace ``mltrace`` holds plain mltrace pointers: (``mltrace``, ``model.pkl``) -> ``model.pkl``.
 4. Any other namespace (``bigquery``, a custom one) -> ``namespace/name``.
 
 Going out (:func:`dataset_for`) is the inverse: absolute paths to ``file``, URIs split after their authority,
-anything else into the ``mltrace`` namespace, so ``pointer_for(*dataset_for(p)) == p`` for any pointer ``p``.
+anything else into the ``mltrace`` namespace, so ``pointer_for(*dataset_for(p)) == p`` for any pointer ``p`` in
+normal form (and normalising twice changes nothing).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def pointer_for(namespace: str, name: str) -> str:
         if scheme == "file":
             return _file_path(name)
         named = _URI.match(name)
-        if named is not None:  # some producers repeat the whole URI in the name
+        if named is not None and _scheme(named.group(1)) == scheme:  # some producers repeat the URI in the name
             return f"{_scheme(named.group(1))}://{named.group(2)}{named.group(3)}"
         base = f"{scheme}://{uri.group(2)}{uri.group(3).rstrip('/')}"
         return f"{base}/{name.lstrip('/')}"
