@@ -10,7 +10,13 @@ import subprocess
 import sys
 import time
 
-MODULES = ["benchmarks.core_bench", "benchmarks.graphql_bench", "benchmarks.otlp_ingest", "benchmarks.ui_bench"]
+MODULES = [
+    "benchmarks.core_bench",
+    "benchmarks.graphql_bench",
+    "benchmarks.otlp_ingest",
+    "benchmarks.ui_bench",
+    "benchmarks.store_copy_bench",
+]
 
 
 def main() -> int:

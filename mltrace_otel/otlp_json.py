@@ -220,7 +220,10 @@ def decode_request(document: Any, where: str = "request") -> list[SpanRecord]:
         resource = decode_attributes((resource_spans.get("resource") or {}).get("attributes"), here)
         for s, scope_spans in enumerate(resource_spans.get("scopeSpans") or []):
             raw_scope = scope_spans.get("scope") or {}
-            scope: dict[str, JsonValue] = {"name": raw_scope.get("name", ""), "version": raw_scope.get("version") or None}
+            scope: dict[str, JsonValue] = {
+                "name": raw_scope.get("name", ""),
+                "version": raw_scope.get("version") or None,
+            }
             if raw_scope.get("attributes"):
                 scope["attributes"] = decode_attributes(raw_scope["attributes"], here)
             for n, span in enumerate(scope_spans.get("spans") or []):

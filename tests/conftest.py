@@ -104,5 +104,12 @@ def configured(db_url: str) -> Iterator[str]:
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the developer's ~/.mltrace, and ignore their database variables."""
     monkeypatch.setenv("MLTRACE_HOME", str(tmp_path_factory.mktemp("mltrace-home")))
-    for var in ("MLTRACE_DATABASE_URL", "DB_URI", "DB_SERVER", "TRACEPARENT", "OTEL_TRACES_EXPORTER"):
+    for var in (
+        "MLTRACE_DATABASE_URL",
+        "DB_URI",
+        "DB_SERVER",
+        "TRACEPARENT",
+        "OTEL_TRACES_EXPORTER",
+        "OPENLINEAGE_URL",
+    ):
         monkeypatch.delenv(var, raising=False)

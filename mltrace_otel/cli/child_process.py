@@ -14,6 +14,7 @@ the command ended is never cut short by a stray signal; :class:`HeldSignals` tak
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -95,10 +96,8 @@ def _tee(stream: IO[bytes], tail: deque[bytes], write: Callable[[bytes], object]
     """Copy the command's stderr to ours as it comes, keeping its last lines."""
     pending = b""
     while chunk := stream.read1(65_536):  # type: ignore[attr-defined]
-        try:
+        with contextlib.suppress(OSError, ValueError):  # our stderr closed: keep collecting the tail regardless
             write(chunk)
-        except (OSError, ValueError):  # our stderr closed: keep collecting the tail regardless
-            pass
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
         tail.extend(lines)
@@ -128,7 +127,7 @@ def run_command(argv: Sequence[str], env: dict[str, str], held: HeldSignals) -> 
     """Run ``argv`` to its end, forwarding SIGINT/SIGTERM as the module docstring says."""
     start_ns = time.time_ns()
     try:
-        proc = subprocess.Popen(list(argv), env=env, stderr=subprocess.PIPE, preexec_fn=held.child_setup)  # noqa: PLW1509
+        proc = subprocess.Popen(list(argv), env=env, stderr=subprocess.PIPE, preexec_fn=held.child_setup)
     except OSError as exc:
         # A shell's codes: 127 not found, 126 found but not runnable.
         code = 127 if isinstance(exc, FileNotFoundError) else 126
@@ -146,10 +145,8 @@ def run_command(argv: Sequence[str], env: dict[str, str], held: HeldSignals) -> 
         if info is None or info.si_signo not in FORWARDED:
             continue
         if info.si_code != SI_KERNEL:  # the terminal already sent it to the whole foreground group
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(info.si_signo)
-            except ProcessLookupError:
-                pass
     end_ns = time.time_ns()
     reader.join(STDERR_GRACE_S)
     return CommandResult(

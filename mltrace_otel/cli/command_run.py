@@ -48,8 +48,9 @@ class RunIds:
 
 def new_run_ids(env: dict[str, str]) -> RunIds:
     """Fresh ids; a ``TRACEPARENT`` we were started with makes the run a child in that trace."""
-    from mltrace_otel.instrument.propagation import context_from_env
     from opentelemetry import trace
+
+    from mltrace_otel.instrument.propagation import context_from_env
 
     rng = random.SystemRandom()
     span_id = f"{rng.getrandbits(64) or 1:016x}"

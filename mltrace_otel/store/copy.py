@@ -159,10 +159,19 @@ def _save_checkpoint(conn: Connection, source: str, table: str, last_key: Any, r
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["source", "table_name"],
-            set_={"last_key": stmt.excluded.last_key, "rows_copied": rows, "done": done,
-                  "updated_ns": stmt.excluded.updated_ns},
-        )  # fmt: skip
+            set_={
+                "last_key": stmt.excluded.last_key,
+                "rows_copied": rows,
+                "done": done,
+                "updated_ns": stmt.excluded.updated_ns,
+            },
+        )
     )
+
+
+_MOVE_SEQUENCE = text(
+    "SELECT setval(pg_get_serial_sequence('spans', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM spans), false)"
+)
 
 
 def _copy_table(
@@ -194,10 +203,7 @@ def _copy_table(
         _save_checkpoint(conn, label, plan.name, last_key, copied + written, True)
         if plan.name == "spans" and conn.dialect.name == "postgresql":
             # Rows came with their arrival numbers: move the sequence past them, or the next insert collides.
-            conn.execute(
-                text("SELECT setval(pg_get_serial_sequence('spans', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM "
-                     "spans), false)")
-            )  # fmt: skip
+            conn.execute(_MOVE_SEQUENCE)
     return written
 
 

@@ -79,7 +79,9 @@ def record_from_row(row: Any) -> SpanRecord:
         status_message=row.status_message,
         attributes=attributes,
         events=tuple(
-            SpanEventRecord(name=e.get("name", ""), time_ns=int(e.get("time_ns", 0)), attributes=e.get("attributes", {}))
+            SpanEventRecord(
+                name=e.get("name", ""), time_ns=int(e.get("time_ns", 0)), attributes=e.get("attributes", {})
+            )
             for e in _json(row.events) or []
         ),
         links=tuple(

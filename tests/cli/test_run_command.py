@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from mltrace_otel.queries.lineage import lineage
-from mltrace_otel.queries.runs import recent_runs, trace_spans
 from mltrace_otel.queries.records import Run
+from mltrace_otel.queries.runs import recent_runs, trace_spans
 from tests.core.subprocesses import ROOT, python_env
 from tests.otlp.conftest import running_server
 
@@ -297,9 +297,7 @@ def test_the_run_is_stored_before_mltrace_exits_even_when_the_store_is_slow(
     assert _only_run(engine, "slow-store").status_code == "OK"  # in the store the moment mltrace exited
 
 
-def test_server_mode_posts_the_run_over_otlp_with_the_ingest_token(
-    db_url: str, engine: Engine, workdir: Path
-) -> None:
+def test_server_mode_posts_the_run_over_otlp_with_the_ingest_token(db_url: str, engine: Engine, workdir: Path) -> None:
     from graphql_server.settings import ServerSettings
 
     with running_server(ServerSettings(database_url=db_url, ingest_token="s3cret")) as base:

@@ -67,7 +67,8 @@ def answers(engine: Engine, outputs: list[str]) -> dict[str, Any]:
         result: dict[str, Any] = {
             "recent": [(r.id, r.component, r.start_ns, r.end_ns, r.status_code, r.notes) for r in runs],
             "history": {
-                c: [r.id for r in history(conn, c, 200).items] for c in sorted({r.component for r in runs if r.component})
+                c: [r.id for r in history(conn, c, 200).items]
+                for c in sorted({r.component for r in runs if r.component})
             },
             "flags": sorted(r.name for r in conn.execute(select(io_pointers).where(io_pointers.c.flagged))),
             "tags": sorted(tuple(r) for r in conn.execute(select(component_tags))),
@@ -175,16 +176,17 @@ def _copied_rows(target_url: str) -> int:
     from sqlalchemy.engine import make_url
 
     url = make_url(target_url)
-    with psycopg2.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as conn:
+    conn = psycopg2.connect(host=url.host, port=url.port, user=url.username, dbname=url.database)
+    try:
         with conn.cursor() as cur:
             cur.execute("SELECT COALESCE(SUM(rows_copied), 0) FROM store_copies")
             return int(cur.fetchone()[0])
+    finally:
+        conn.close()
 
 
 @pytest.mark.slow
-def test_a_100k_run_sqlite_store_copied_into_postgres_interrupted_and_resumed(
-    tmp_path: Path, pg_database: Any
-) -> None:
+def test_a_100k_run_sqlite_store_copied_into_postgres_interrupted_and_resumed(tmp_path: Path, pg_database: Any) -> None:
     source_url = f"sqlite:///{tmp_path / 'big.db'}"
     outputs = _big_store(source_url)
     source = get_engine(source_url)

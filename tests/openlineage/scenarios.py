@@ -36,7 +36,9 @@ WAREHOUSE = "postgres://warehouse:5432"
 AIRFLOW_PRODUCER = "https://github.com/apache/airflow/tree/providers-openlineage/2.1.0"
 DBT_PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/dbt"
 SPARK_PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/spark"
-DBT_ERROR = 'Database Error in model orders_by_region (models/marts/orders_by_region.sql)\n  column "region" does not exist'
+DBT_ERROR = (
+    'Database Error in model orders_by_region (models/marts/orders_by_region.sql)\n  column "region" does not exist'
+)
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,10 @@ def airflow_dbt_day(t0: datetime | None = None) -> Day:
         if error is None:
             emit(step, RunState.COMPLETE, end, DBT_PRODUCER, facets, job_facets, inputs, outputs)
         else:
-            failed = {**facets, "errorMessage": error_message_run.ErrorMessageRunFacet(message=error,
-                                                                                       programmingLanguage="sql")}
+            failed = {
+                **facets,
+                "errorMessage": error_message_run.ErrorMessageRunFacet(message=error, programmingLanguage="sql"),
+            }
             emit(step, RunState.FAIL, end, DBT_PRODUCER, failed, job_facets, inputs, outputs)  # fmt: skip
         return step
 

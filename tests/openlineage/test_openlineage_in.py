@@ -61,9 +61,7 @@ def _send(client: OpenLineageClient, events: list[Any]) -> None:
         client.emit(event)
 
 
-def test_airflow_and_dbt_lineage_joins_python_steps(
-    configured: str, engine: Engine, client: OpenLineageClient
-) -> None:
+def test_airflow_and_dbt_lineage_joins_python_steps(configured: str, engine: Engine, client: OpenLineageClient) -> None:
     day = airflow_dbt_day()
     _log_python_steps(day)
     _send(client, day.events)
@@ -90,9 +88,7 @@ def test_airflow_and_dbt_lineage_joins_python_steps(
         }  # fmt: skip
 
 
-def test_parent_facets_become_span_parents_in_the_dag_runs_trace(
-    engine: Engine, client: OpenLineageClient
-) -> None:
+def test_parent_facets_become_span_parents_in_the_dag_runs_trace(engine: Engine, client: OpenLineageClient) -> None:
     day = airflow_dbt_day()
     _send(client, day.events)
     dag, build, dbt_run, stg = (day.steps[k] for k in ("dag", "dbt_build", "dbt_run", "stg_orders"))
@@ -264,14 +260,14 @@ def _without(doc: dict[str, Any], *path: str) -> dict[str, Any]:
         (lambda d: {**d, "outputs": {"namespace": "file"}}, "outputs"),
         (lambda d: {**d, "outputs": [{"namespace": "file", "name": "/a"}, {"namespace": "file"}]}, "outputs[1].name"),
         (lambda d: {**d, "run": {**d["run"], "facets": {"nominalTime": "today"}}}, "run.facets.nominalTime"),
-        (lambda d: {**d, "run": {**d["run"], "facets": {"parent": {"run": {"runId": "x"}, "job": {}}}}},
-         "run.facets.parent.run.runId"),
+        (
+            lambda d: {**d, "run": {**d["run"], "facets": {"parent": {"run": {"runId": "x"}, "job": {}}}}},
+            "run.facets.parent.run.runId",
+        ),
         (lambda d: {"eventTime": d["eventTime"], "dataset": {"namespace": "file", "name": "/a"}}, "run"),
     ],
 )
-def test_malformed_events_get_a_400_naming_the_field(
-    server: str, engine: Engine, break_it: Any, field: str
-) -> None:
+def test_malformed_events_get_a_400_naming_the_field(server: str, engine: Engine, break_it: Any, field: str) -> None:
     body = break_it(_valid(airflow_dbt_day()))
     answer = httpx.post(f"{server}/api/v1/lineage", json=body)
     assert answer.status_code == 400, answer.text
@@ -298,7 +294,9 @@ def test_the_ingest_token_guards_the_endpoint_and_the_client_sends_it(token_serv
     day = airflow_dbt_day()
     denied = httpx.post(f"{token_server}/api/v1/lineage", json=json.loads(Serde.to_json(day.events[0])))
     assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
-    client = ol_client(token_server, auth=ApiKeyTokenProvider({"apiKey": "ol-s3cret"}), compression=HttpCompression.GZIP)
+    client = ol_client(
+        token_server, auth=ApiKeyTokenProvider({"apiKey": "ol-s3cret"}), compression=HttpCompression.GZIP
+    )
     _send(client, day.events)
     assert _run_of(engine, "airflow/daily_sales").status_code == "OK"
 

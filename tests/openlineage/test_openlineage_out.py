@@ -1,4 +1,4 @@
-"""OpenLineage out: runs logged in Python reach an OpenLineage endpoint (ours, a real HTTP receiver) as the same runs."""
+"""OpenLineage out: Python runs reach an OpenLineage endpoint (ours: a real HTTP receiver) as the same runs."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ def _edges(engine: Engine) -> set[tuple[str, str, str]]:
 
 
 def _pipeline() -> None:
-    with mltrace_otel.component_run("prepare", inputs=["raw.csv"], outputs=["/data/clean.csv"]):
-        with mltrace_otel.component_run("featurize", inputs=["/data/clean.csv"], outputs=["s3://lake/f.parquet"]):
-            pass
+    with (
+        mltrace_otel.component_run("prepare", inputs=["raw.csv"], outputs=["/data/clean.csv"]),
+        mltrace_otel.component_run("featurize", inputs=["/data/clean.csv"], outputs=["s3://lake/f.parquet"]),
+    ):
+        pass  # featurize runs inside prepare: its parent
     with pytest.raises(ValueError), mltrace_otel.component_run("train", inputs=["s3://lake/f.parquet"]):
         raise ValueError("labels are all null")
 
@@ -85,9 +87,7 @@ def _pipeline_process(db_url: str, **env: str) -> subprocess.CompletedProcess[st
     )  # fmt: skip
 
 
-def test_openlineage_url_in_the_environment_turns_it_on(
-    tmp_path: Path, server: str, engine: Engine
-) -> None:
+def test_openlineage_url_in_the_environment_turns_it_on(tmp_path: Path, server: str, engine: Engine) -> None:
     local = f"sqlite:///{tmp_path / 'p.db'}"
     off = _pipeline_process(local, OPENLINEAGE_URL=server, OPENLINEAGE_DISABLED="true")
     assert off.returncode == 0, off.stderr
