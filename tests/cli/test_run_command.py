@@ -354,3 +354,46 @@ def test_lineage_joins_a_wrapped_step_to_a_python_step(mltrace: Mltrace, engine:
     with engine.connect() as conn:
         graph = lineage(conn, run_ids=[load.id])
     assert {r.component for r in graph.runs.values()} == {"load", "report"}
+
+
+def test_ctrl_c_at_a_terminal_reaches_the_command_once(db_url: str, engine: Engine, workdir: Path) -> None:
+    """At a terminal the kernel sends Ctrl-C's SIGINT to the whole foreground group, the command included:
+    mltrace must not send it a second one (that would cut short the command's own clean-up). With correct code
+    the count is always 1; a regression that forwards it shows as 2 in most runs, not all (two SIGINTs pending at
+    the same moment merge into one)."""
+    import pty
+
+    ready, count = workdir / "ready", workdir / "count"
+    script = _script(
+        workdir,
+        "clean_up.py",
+        f"""
+        import pathlib, signal
+        # Taken with sigtimedwait (not a handler, which would fold two quick deliveries into one call).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGINT}})
+        pathlib.Path({str(ready)!r}).write_text("ready")
+        received = [signal.sigwaitinfo({{signal.SIGINT}})]
+        while signal.sigtimedwait({{signal.SIGINT}}, 1.0) is not None:  # cleaning up: a second SIGINT lands here
+            received.append(1)
+        pathlib.Path({str(count)!r}).write_text(str(len(received)))
+        """,
+    )
+    env = python_env()
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a new session whose controlling terminal is the pty
+        os.chdir(workdir)
+        os.execve(sys.executable, [*_command("--database-url", db_url), "run", "-c", "tty", "--", sys.executable,
+                                   script], env)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert time.monotonic() < deadline, "the command never started"
+            time.sleep(0.02)
+        os.write(master, b"\x03")  # Ctrl-C
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(master)
+    assert os.waitstatus_to_exitcode(status) == 0  # the command handled it and exited 0: that is our status
+    assert count.read_text() == "1"
+    run = _only_run(engine, "tty")
+    assert run.status_code == "ERROR" and (run.status_message or "").startswith("interrupted by SIGINT")
