@@ -77,23 +77,21 @@ class LineageReceiver:
             return _error(400, str(exc))
         except ClientDisconnect:
             return _error(400, "the client disconnected before sending the whole body")
-        try:
-            events = parse_events(body)
-        except InvalidEvent as exc:
-            return _error(400, f"malformed OpenLineage event: {exc}", exc.field)
-        return await run_in_threadpool(self._store, events)
+        return await run_in_threadpool(self._receive, body)
 
-    def _store(self, events: list[RunEvent]) -> Response:
+    def _receive(self, body: bytes) -> Response:
+        """On a worker thread: reading a large array of events is CPU work the event loop must not wait on."""
         token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
+            events = parse_events(body)
             received = receive_events(self.engine, events)
         except InvalidEvent as exc:
             return _error(400, f"malformed OpenLineage event: {exc}", exc.field)
         except Exception as exc:
             if _transient(exc):
-                log.warning("OpenLineage: storing %d events failed, asking to retry: %s", len(events), exc)
+                log.warning("OpenLineage: storing events failed, asking to retry: %s", exc)
                 return _error(503, "the store is unavailable; retry", None, {"Retry-After": "1"})
-            log.exception("OpenLineage: storing %d events failed", len(events))
+            log.exception("OpenLineage: storing events failed")
             return _error(500, "storing the events failed; the server log has the details")
         finally:
             context.detach(token)
