@@ -2,22 +2,22 @@ import { Alignment, Button, Callout, Navbar, NavbarDivider, NavbarGroup, NavbarH
 import { lazy, Suspense, useContext } from "react";
 import { BrowserRouter, Link, NavLink, Route, Routes } from "react-router";
 import { LiveContext, LiveProvider } from "./api/live";
-import { CommandBar } from "./components/CommandBar";
+import { CommandBar } from "./features/command-bar/CommandBar";
 import { Loading } from "./components/States";
 import { useTheme } from "./theme";
-import { HelpView } from "./views/HelpView";
-import { HistoryView } from "./views/HistoryView";
-import { InspectView } from "./views/InspectView";
-import { NotFoundView } from "./views/NotFoundView";
-import { RecentView } from "./views/RecentView";
-import { ReviewView } from "./views/ReviewView";
-import { TagView } from "./views/TagView";
-import { TraceView } from "./views/TraceView";
+import { HelpView } from "./features/help/HelpView";
+import { HistoryView } from "./features/runs/HistoryView";
+import { InspectView } from "./features/inspector/InspectView";
+import { NotFoundView } from "./features/help/NotFoundView";
+import { RecentView } from "./features/runs/RecentView";
+import { ReviewView } from "./features/review/ReviewView";
+import { TagView } from "./features/runs/TagView";
+import { TraceView } from "./features/trace/TraceView";
 
 // The graph and the waterfall bring the heavy libraries (React Flow, dagre, the virtualiser): loaded on demand,
 // or right at boot when the page opened on one of them (main.tsx), in parallel with the view's query.
-export const loadLineageView = () => import("./views/LineageView");
-export const loadOtelTraceView = () => import("./views/OtelTraceView");
+export const loadLineageView = () => import("./features/lineage/LineageView");
+export const loadOtelTraceView = () => import("./features/otel/OtelTraceView");
 const LineageView = lazy(loadLineageView);
 const OtelTraceView = lazy(loadOtelTraceView);
 

@@ -1,16 +1,16 @@
 import { Button, Callout, H2, Icon, Tag } from "@blueprintjs/core";
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { type GraphRun, OutputTrace } from "../api/operations";
-import { useQuery } from "../api/useQuery";
-import { paths } from "../commands/routes";
-import { LinkButton } from "../components/LinkButton";
-import { PointerList, StaleTag, StatusTag } from "../components/RunTable";
-import { QueryGate } from "../components/States";
-import { formatDuration, formatTime } from "../format";
-import { dependenciesFrom, traceRows } from "../lineage/traceTree";
-import { FlagToggle } from "./PointerRow";
-import { useTitle } from "./useTitle";
+import { type GraphRun, OutputTrace } from "../../api/operations";
+import { useQuery } from "../../api/useQuery";
+import { paths } from "../../model/commands/routes";
+import { LinkButton } from "../../components/LinkButton";
+import { PointerList, StaleTag, StatusTag } from "../runs/RunTable";
+import { QueryGate } from "../../components/States";
+import { formatDuration, formatTime } from "../../format";
+import { dependenciesFrom, traceRows } from "../../model/lineage/traceTree";
+import { FlagToggle } from "../pointers/PointerRow";
+import { useTitle } from "../../components/useTitle";
 
 /** `trace OUTPUT_ID`: the run that produced the output, then its dependencies, recursively (mltrace's tree). */
 export function TraceView() {

@@ -1,6 +1,6 @@
 import { NonIdealState } from "@blueprintjs/core";
 import { Link, useLocation } from "react-router";
-import { useTitle } from "./useTitle";
+import { useTitle } from "../../components/useTitle";
 
 export function NotFoundView() {
   const location = useLocation();

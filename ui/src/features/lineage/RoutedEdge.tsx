@@ -1,6 +1,6 @@
 import { BaseEdge, type Edge, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
-import { type Point, routedPath } from "./layout";
+import { type Point, routedPath } from "../../model/lineage/layout";
 
 export type RoutedEdgeType = Edge<{ bends: Point[]; label?: string }, "routed">;
 

@@ -1,8 +1,8 @@
 import { Icon } from "@blueprintjs/core";
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
 import { createContext, memo, useContext } from "react";
-import type { GraphRun } from "../api/operations";
-import { formatDuration, formatTime } from "../format";
+import type { GraphRun } from "../../api/operations";
+import { formatDuration, formatTime } from "../../format";
 
 export type RunNodeData = { run: GraphRun; root: boolean; depth: number };
 export type RunNodeType = Node<RunNodeData, "run">;

@@ -1,14 +1,14 @@
 import { Card, H2, H4 } from "@blueprintjs/core";
 import { useCallback } from "react";
 import { Link, useParams } from "react-router";
-import { request } from "../api/client";
-import { TagView as TagQuery } from "../api/operations";
-import { useQuery } from "../api/useQuery";
-import { paths } from "../commands/routes";
-import { PagedRuns } from "../components/PagedRuns";
-import { Empty, QueryGate } from "../components/States";
-import { ComponentFacts } from "./ComponentHeader";
-import { useTitle } from "./useTitle";
+import { request } from "../../api/client";
+import { TagView as TagQuery } from "../../api/operations";
+import { useQuery } from "../../api/useQuery";
+import { paths } from "../../model/commands/routes";
+import { PagedRuns } from "./PagedRuns";
+import { Empty, QueryGate } from "../../components/States";
+import { ComponentFacts } from "./ComponentFacts";
+import { useTitle } from "../../components/useTitle";
 
 const PAGE = 20;
 

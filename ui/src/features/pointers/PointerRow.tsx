@@ -3,11 +3,11 @@
 import { Switch, Tag } from "@blueprintjs/core";
 import { useState } from "react";
 import { Link } from "react-router";
-import { ApiError } from "../api/client";
-import { FlagOutput, type Pointer, UnflagOutput } from "../api/operations";
-import { mutate } from "../api/useQuery";
-import { paths } from "../commands/routes";
-import { toast } from "../components/toaster";
+import { ApiError } from "../../api/client";
+import { FlagOutput, type Pointer, UnflagOutput } from "../../api/operations";
+import { mutate } from "../../api/useQuery";
+import { paths } from "../../model/commands/routes";
+import { toast } from "../../components/toaster";
 
 export function FlagToggle({ pointer, onChange }: { pointer: Pointer; onChange?: (p: Pointer) => void }) {
   const [flagged, setFlagged] = useState(pointer.flagged);

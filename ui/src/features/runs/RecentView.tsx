@@ -1,12 +1,12 @@
 import { H2 } from "@blueprintjs/core";
 import { useCallback } from "react";
 import { useSearchParams } from "react-router";
-import { request } from "../api/client";
-import { RecentRuns } from "../api/operations";
-import { useQuery } from "../api/useQuery";
-import { PagedRuns } from "../components/PagedRuns";
-import { Empty, QueryGate } from "../components/States";
-import { useTitle } from "./useTitle";
+import { request } from "../../api/client";
+import { RecentRuns } from "../../api/operations";
+import { useQuery } from "../../api/useQuery";
+import { PagedRuns } from "./PagedRuns";
+import { Empty, QueryGate } from "../../components/States";
+import { useTitle } from "../../components/useTitle";
 
 const PAGE = 50;
 

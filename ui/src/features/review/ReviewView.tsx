@@ -1,13 +1,13 @@
 import { Callout, H2, H4, HTMLTable, ProgressBar, Tag } from "@blueprintjs/core";
 import { Link } from "react-router";
-import { ReviewQuery } from "../api/operations";
-import { useQuery } from "../api/useQuery";
-import { paths } from "../commands/routes";
-import { StatusTag } from "../components/RunTable";
-import { Empty, QueryGate } from "../components/States";
-import { formatAgo, formatTime } from "../format";
-import { FlagToggle } from "./PointerRow";
-import { useTitle } from "./useTitle";
+import { ReviewQuery } from "../../api/operations";
+import { useQuery } from "../../api/useQuery";
+import { paths } from "../../model/commands/routes";
+import { StatusTag } from "../runs/RunTable";
+import { Empty, QueryGate } from "../../components/States";
+import { formatAgo, formatTime } from "../../format";
+import { FlagToggle } from "../pointers/PointerRow";
+import { useTitle } from "../../components/useTitle";
 
 const LIMIT = 50;
 

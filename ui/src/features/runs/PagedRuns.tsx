@@ -3,9 +3,9 @@
 
 import { Button, Spinner } from "@blueprintjs/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError } from "../api/client";
-import type { RunConnection, RunRow } from "../api/operations";
-import { mergeRuns } from "./mergeRuns";
+import { ApiError } from "../../api/client";
+import type { RunConnection, RunRow } from "../../api/operations";
+import { mergeRuns } from "../../model/runs/mergeRuns";
 import { RunTable } from "./RunTable";
 
 export function PagedRuns({

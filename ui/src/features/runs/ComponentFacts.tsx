@@ -1,7 +1,7 @@
 import { Tag } from "@blueprintjs/core";
 import { Link } from "react-router";
-import type { ComponentInfo } from "../api/operations";
-import { paths } from "../commands/routes";
+import type { ComponentInfo } from "../../api/operations";
+import { paths } from "../../model/commands/routes";
 
 export function TagLinks({ tags }: { tags: string[] }) {
   if (!tags.length) return <span className="muted">no tags</span>;

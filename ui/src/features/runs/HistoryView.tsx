@@ -1,16 +1,16 @@
 import { Button, ControlGroup, FormGroup, H2, InputGroup, NumericInput } from "@blueprintjs/core";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { request } from "../api/client";
-import { ComponentHistory } from "../api/operations";
-import { useQuery } from "../api/useQuery";
-import { DEFAULT_HISTORY_N } from "../commands/parse";
-import { paths } from "../commands/routes";
-import { PagedRuns } from "../components/PagedRuns";
-import { Empty, QueryGate } from "../components/States";
-import { dayBound } from "../format";
-import { ComponentFacts } from "./ComponentHeader";
-import { useTitle } from "./useTitle";
+import { request } from "../../api/client";
+import { ComponentHistory } from "../../api/operations";
+import { useQuery } from "../../api/useQuery";
+import { DEFAULT_HISTORY_N } from "../../model/commands/parse";
+import { paths } from "../../model/commands/routes";
+import { PagedRuns } from "./PagedRuns";
+import { Empty, QueryGate } from "../../components/States";
+import { dayBound } from "../../format";
+import { ComponentFacts } from "./ComponentFacts";
+import { useTitle } from "../../components/useTitle";
 
 /** `history COMPONENT [N]`: its last N runs, optionally within a date range (?from=YYYY-MM-DD&to=YYYY-MM-DD). */
 export function HistoryView() {

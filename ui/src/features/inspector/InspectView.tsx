@@ -12,20 +12,20 @@ import {
 } from "@blueprintjs/core";
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError } from "../api/client";
-import { type RunDetail, RunDetails, SetRunNotes } from "../api/operations";
-import { mutate, useQuery } from "../api/useQuery";
-import { paths } from "../commands/routes";
-import { CodeBlock } from "../components/CodeBlock";
-import { KeyValues } from "../components/KeyValues";
-import { LinkButton } from "../components/LinkButton";
-import { RunTable, StaleTag, StatusTag } from "../components/RunTable";
-import { QueryGate } from "../components/States";
-import { toast } from "../components/toaster";
-import { formatAgo, formatDuration, formatTime, formatValue } from "../format";
-import { TagLinks } from "./ComponentHeader";
-import { PointerRow } from "./PointerRow";
-import { useTitle } from "./useTitle";
+import { ApiError } from "../../api/client";
+import { type RunDetail, RunDetails, SetRunNotes } from "../../api/operations";
+import { mutate, useQuery } from "../../api/useQuery";
+import { paths } from "../../model/commands/routes";
+import { CodeBlock } from "../../components/CodeBlock";
+import { KeyValues } from "../../components/KeyValues";
+import { LinkButton } from "../../components/LinkButton";
+import { RunTable, StaleTag, StatusTag } from "../runs/RunTable";
+import { QueryGate } from "../../components/States";
+import { toast } from "../../components/toaster";
+import { formatAgo, formatDuration, formatTime, formatValue } from "../../format";
+import { TagLinks } from "../runs/ComponentFacts";
+import { PointerRow } from "../pointers/PointerRow";
+import { useTitle } from "../../components/useTitle";
 
 /** `inspect RUN_ID`: everything about one run. */
 export function InspectView() {

@@ -4,7 +4,7 @@
 
 import { ViewportPortal } from "@xyflow/react";
 import { memo, useMemo } from "react";
-import type { MergedEdge, Positioned } from "./layout";
+import type { MergedEdge, Positioned } from "../../model/lineage/layout";
 
 export function edgePaths(
   edges: readonly MergedEdge[],

@@ -1,6 +1,6 @@
 import { H2, H4, HTMLTable } from "@blueprintjs/core";
-import { COMMANDS } from "../commands/parse";
-import { useTitle } from "./useTitle";
+import { COMMANDS } from "../../model/commands/parse";
+import { useTitle } from "../../components/useTitle";
 
 export function HelpView() {
   useTitle("help");

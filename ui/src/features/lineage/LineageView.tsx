@@ -3,17 +3,17 @@ import { Button, Callout, ControlGroup, FormGroup, H2, NumericInput, SegmentedCo
 import { Background, Controls, MarkerType, MiniMap, Position, ReactFlow } from "@xyflow/react";
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router";
-import { Lineage, type LineageData } from "../api/operations";
-import { lineageVariables } from "../api/viewQueries";
-import { useQuery } from "../api/useQuery";
-import { paths } from "../commands/routes";
-import { LinkButton } from "../components/LinkButton";
-import { Empty, QueryGate } from "../components/States";
-import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutWithRoutes } from "../lineage/layout";
-import { RoutedEdge, type RoutedEdgeType } from "../lineage/RoutedEdge";
-import { BulkEdges } from "../lineage/BulkEdges";
-import { DETAIL_ZOOM, RunNode, type RunNodeType, ZoomedOutContext } from "../lineage/RunNode";
-import { useTitle } from "./useTitle";
+import { Lineage, type LineageData } from "../../api/operations";
+import { lineageVariables } from "../../api/viewQueries";
+import { useQuery } from "../../api/useQuery";
+import { paths } from "../../model/commands/routes";
+import { LinkButton } from "../../components/LinkButton";
+import { Empty, QueryGate } from "../../components/States";
+import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutWithRoutes } from "../../model/lineage/layout";
+import { RoutedEdge, type RoutedEdgeType } from "./RoutedEdge";
+import { BulkEdges } from "./BulkEdges";
+import { DETAIL_ZOOM, RunNode, type RunNodeType, ZoomedOutContext } from "./RunNode";
+import { useTitle } from "../../components/useTitle";
 
 const nodeTypes = { run: RunNode };
 const edgeTypes = { routed: RoutedEdge };

@@ -2,13 +2,13 @@ import { Button, ButtonGroup, Callout, H2, H4, Tag } from "@blueprintjs/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { OtelTrace, type SpanRow, SpanDetails } from "../api/operations";
-import { useQuery } from "../api/useQuery";
-import { otelVariables } from "../api/viewQueries";
-import { paths } from "../commands/routes";
-import { KeyValues } from "../components/KeyValues";
-import { QueryGate } from "../components/States";
-import { formatDuration, formatTime, formatValue } from "../format";
+import { OtelTrace, type SpanRow, SpanDetails } from "../../api/operations";
+import { useQuery } from "../../api/useQuery";
+import { otelVariables } from "../../api/viewQueries";
+import { paths } from "../../model/commands/routes";
+import { KeyValues } from "../../components/KeyValues";
+import { QueryGate } from "../../components/States";
+import { formatDuration, formatTime, formatValue } from "../../format";
 import {
   type FlatSpan,
   barGeometry,
@@ -18,8 +18,8 @@ import {
   parentsOf,
   timelineTicks,
   visibleRows,
-} from "../otel/spanTree";
-import { useTitle } from "./useTitle";
+} from "../../model/otel/spanTree";
+import { useTitle } from "../../components/useTitle";
 
 type Span = SpanRow & FlatSpan;
 const ROW_HEIGHT = 26;

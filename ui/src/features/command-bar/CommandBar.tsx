@@ -4,14 +4,14 @@
 import { Icon, InputGroup, Menu, MenuItem } from "@blueprintjs/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
-import { ApiError } from "../api/client";
-import { Catalog as CatalogQuery, FlagOutput, UnflagOutput } from "../api/operations";
-import { mutate, useQuery } from "../api/useQuery";
-import { type Catalog, EMPTY_CATALOG, suggest } from "../commands/complete";
-import { CommandHistory, loadHistory, saveHistory } from "../commands/history";
-import { parseCommand } from "../commands/parse";
-import { commandPath, pathCommand } from "../commands/routes";
-import { toast } from "./toaster";
+import { ApiError } from "../../api/client";
+import { Catalog as CatalogQuery, FlagOutput, UnflagOutput } from "../../api/operations";
+import { mutate, useQuery } from "../../api/useQuery";
+import { type Catalog, EMPTY_CATALOG, suggest } from "../../model/commands/complete";
+import { CommandHistory, loadHistory, saveHistory } from "../../model/commands/history";
+import { parseCommand } from "../../model/commands/parse";
+import { commandPath, pathCommand } from "../../model/commands/routes";
+import { toast } from "../../components/toaster";
 
 const CATALOG_RUNS = 500;
 

@@ -2,9 +2,9 @@
 
 import { HTMLTable, Tag } from "@blueprintjs/core";
 import { Link } from "react-router";
-import type { RunRow } from "../api/operations";
-import { paths } from "../commands/routes";
-import { formatAgo, formatDuration, formatTime } from "../format";
+import type { RunRow } from "../../api/operations";
+import { paths } from "../../model/commands/routes";
+import { formatAgo, formatDuration, formatTime } from "../../format";
 
 export function StatusTag({ code, message }: { code: string; message?: string | null }) {
   if (code === "ERROR")
