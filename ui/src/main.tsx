@@ -1,5 +1,5 @@
 import "@blueprintjs/core/lib/css/blueprint.css";
-import "./styles.css";
+import "./theme.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App, loadLineageView, loadOtelTraceView } from "./App";

@@ -3,6 +3,7 @@
 import Prism from "prismjs";
 import "prismjs/components/prism-python";
 import { useMemo } from "react";
+import "./CodeBlock.css";
 
 export function CodeBlock({ code, language = "python" }: { code: string; language?: string }) {
   const html = useMemo(() => {

@@ -1,5 +1,6 @@
 import { HTMLTable } from "@blueprintjs/core";
 import { formatValue } from "../format";
+import "./KeyValues.css";
 
 /** Attributes and resources: key/value rows, keys sorted, values as stored (JSON for non-strings). */
 export function KeyValues({ values, testId }: { values: Record<string, unknown> | null | undefined; testId?: string }) {

@@ -3,6 +3,7 @@
 import { Button, NonIdealState, Spinner } from "@blueprintjs/core";
 import type { ReactNode } from "react";
 import type { ApiError } from "../api/client";
+import "./States.css";
 
 export function Loading({ what }: { what: string }) {
   return (

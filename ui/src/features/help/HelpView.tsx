@@ -1,6 +1,7 @@
 import { H2, H4, HTMLTable } from "@blueprintjs/core";
 import { COMMANDS } from "../../model/commands/parse";
 import { useTitle } from "../../components/useTitle";
+import "./help.css";
 
 export function HelpView() {
   useTitle("help");

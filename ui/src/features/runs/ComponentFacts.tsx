@@ -2,6 +2,7 @@ import { Tag } from "@blueprintjs/core";
 import { Link } from "react-router";
 import type { ComponentInfo } from "../../api/operations";
 import { paths } from "../../model/commands/routes";
+import "./runs.css";
 
 export function TagLinks({ tags }: { tags: string[] }) {
   if (!tags.length) return <span className="muted">no tags</span>;

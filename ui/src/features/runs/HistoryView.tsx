@@ -11,6 +11,7 @@ import { Empty, QueryGate } from "../../components/States";
 import { dayBound } from "../../format";
 import { ComponentFacts } from "./ComponentFacts";
 import { useTitle } from "../../components/useTitle";
+import "./runs.css";
 
 /** `history COMPONENT [N]`: its last N runs, optionally within a date range (?from=YYYY-MM-DD&to=YYYY-MM-DD). */
 export function HistoryView() {

@@ -7,6 +7,7 @@ import { ApiError } from "../../api/client";
 import type { RunConnection, RunRow } from "../../api/operations";
 import { mergeRuns } from "../../model/runs/mergeRuns";
 import { RunTable } from "./RunTable";
+import "./runs.css";
 
 export function PagedRuns({
   first,

@@ -9,6 +9,7 @@ import { PagedRuns } from "./PagedRuns";
 import { Empty, QueryGate } from "../../components/States";
 import { ComponentFacts } from "./ComponentFacts";
 import { useTitle } from "../../components/useTitle";
+import "./runs.css";
 
 const PAGE = 20;
 

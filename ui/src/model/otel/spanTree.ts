@@ -109,6 +109,18 @@ export function descendantCount<T extends FlatSpan>(node: SpanNode<T>): number {
   return count;
 }
 
+/** Ids of a span's ancestors, nearest first; bounded by the tree's size so a parent cycle cannot loop. */
+export function ancestorIds<T extends FlatSpan>(tree: SpanTree<T>, id: string): string[] {
+  const ancestors: string[] = [];
+  const node = tree.byId.get(id);
+  let parent = node?.span.parentId ? tree.byId.get(node.span.parentId) : undefined;
+  while (parent && ancestors.length < tree.byId.size) {
+    ancestors.push(parent.span.id);
+    parent = parent.span.parentId ? tree.byId.get(parent.span.parentId) : undefined;
+  }
+  return ancestors;
+}
+
 /** Where a span's bar sits on the trace's timeline, in percent; never narrower than `minPct` to stay visible. */
 export function barGeometry(
   span: FlatSpan,

@@ -1,0 +1,59 @@
+import { AnchorButton, Button, Section, SectionCard, TextArea } from "@blueprintjs/core";
+import { useEffect, useState } from "react";
+import { ApiError } from "../../api/client";
+import { type RunDetail, SetRunNotes } from "../../api/operations";
+import { mutate } from "../../api/useQuery";
+import { toast } from "../../components/toaster";
+
+/** Free-text notes on a run, saved with a button or Ctrl+Enter; unsaved edits can be discarded. */
+export function Notes({ run }: { run: RunDetail }) {
+  const [saved, setSaved] = useState(run.notes ?? "");
+  const [draft, setDraft] = useState(run.notes ?? "");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setSaved(run.notes ?? "");
+    setDraft(run.notes ?? "");
+  }, [run.id, run.notes]);
+  const save = async () => {
+    setBusy(true);
+    try {
+      const result = await mutate(SetRunNotes, { id: run.id, notes: draft });
+      setSaved(result.setRunNotes.notes ?? "");
+      void toast("Notes saved", "success");
+    } catch (e) {
+      void toast(e instanceof ApiError ? e.message : String(e), "danger");
+    } finally {
+      setBusy(false);
+    }
+  };
+  const dirty = draft !== saved;
+  return (
+    <Section title="Notes" compact>
+      <SectionCard>
+        <TextArea
+          fill
+          autoResize
+          aria-label="Notes"
+          data-testid="notes"
+          placeholder="Anything worth remembering about this run (Ctrl+Enter saves)"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && dirty) void save();
+          }}
+        />
+        <div className="notes-actions">
+          <AnchorButton
+            intent="primary"
+            text={dirty ? "Save notes" : "Saved"}
+            disabled={!dirty || busy}
+            loading={busy}
+            data-testid="save-notes"
+            onClick={() => void save()}
+          />
+          {dirty && <Button variant="minimal" text="Discard" onClick={() => setDraft(saved)} />}
+        </div>
+      </SectionCard>
+    </Section>
+  );
+}
