@@ -41,7 +41,10 @@ export function classifyGraphQLErrors(errors: GraphQLErrorBody[]): ApiError {
   const first = errors[0];
   const message = errors.map((e) => e.message).join("; ");
   const code = first?.extensions?.code;
-  if (code === "NOT_FOUND" || /^no (run|component|io pointer|pointer|output|trace|span|otel trace)\b/i.test(first?.message ?? ""))
+  if (
+    code === "NOT_FOUND" ||
+    /^no (run|component|io pointer|pointer|output|trace|span|otel trace)\b/i.test(first?.message ?? "")
+  )
     return new ApiError("notFound", message);
   if (code === "INTERNAL_SERVER_ERROR") return new ApiError("server", message);
   return new ApiError("badRequest", message);

@@ -98,7 +98,8 @@ export function LiveProvider({ children, pollOnly = false }: { children: ReactNo
         },
         closed: () => {
           if (stopped.current) return;
-          if (!everConnected) startPolling(); // websockets never worked here: poll instead
+          if (!everConnected)
+            startPolling(); // websockets never worked here: poll instead
           else setState((s) => ({ ...s, online: false }));
         },
       },

@@ -16,7 +16,10 @@ export function prefetch<TData, TVars>(document: Doc<TData, TVars>, variables: T
 }
 
 /** The prefetched answer for exactly this query, once; undefined when none was started. */
-export function takePrefetched<TData, TVars>(document: Doc<TData, TVars>, variables: TVars): Promise<TData> | undefined {
+export function takePrefetched<TData, TVars>(
+  document: Doc<TData, TVars>,
+  variables: TVars,
+): Promise<TData> | undefined {
   const key = keyOf(document as Doc<unknown, unknown>, variables);
   const promise = pending.get(key) as Promise<TData> | undefined;
   pending.delete(key);

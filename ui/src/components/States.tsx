@@ -34,13 +34,13 @@ export function ErrorState({ error, retry }: { error: ApiError; retry?: () => vo
   const icon = error.kind === "notFound" ? "search" : error.kind === "unreachable" ? "offline" : "error";
   return (
     <div data-testid={error.kind === "notFound" ? "not-found" : "error"}>
-    <NonIdealState
-      className="state"
-      icon={icon}
-      title={title}
-      description={<span className="error-message">{error.message}</span>}
-      action={retry ? <Button icon="refresh" text="Try again" onClick={retry} /> : undefined}
-    />
+      <NonIdealState
+        className="state"
+        icon={icon}
+        title={title}
+        description={<span className="error-message">{error.message}</span>}
+        action={retry ? <Button icon="refresh" text="Try again" onClick={retry} /> : undefined}
+      />
     </div>
   );
 }

@@ -113,7 +113,12 @@ export function CommandBar() {
           blurTimer.current = window.setTimeout(() => setOpen(false), 150);
         }}
         rightElement={
-          <button type="button" className="command-run" aria-label="Run command" onClick={() => void commands.run(text)}>
+          <button
+            type="button"
+            className="command-run"
+            aria-label="Run command"
+            onClick={() => void commands.run(text)}
+          >
             <Icon icon="key-enter" />
           </button>
         }

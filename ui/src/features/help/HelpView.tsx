@@ -30,14 +30,16 @@ export function HelpView() {
           <kbd>/</kbd> or <kbd>Ctrl</kbd>+<kbd>K</kbd> focuses the command bar; <kbd>Enter</kbd> runs the command.
         </li>
         <li>
-          <kbd>Tab</kbd> completes component names, tags and outputs; <kbd>↑</kbd> <kbd>↓</kbd> walk the suggestions,
-          or previous commands when no suggestions are open; <kbd>Esc</kbd> closes them.
+          <kbd>Tab</kbd> completes component names, tags and outputs; <kbd>↑</kbd> <kbd>↓</kbd> walk the suggestions, or
+          previous commands when no suggestions are open; <kbd>Esc</kbd> closes them.
         </li>
         <li>
           In the OTel trace: <kbd>↑</kbd> <kbd>↓</kbd> move between spans, <kbd>←</kbd> <kbd>→</kbd> collapse and
           expand, <kbd>Esc</kbd> closes the details.
         </li>
-        <li>Arguments with spaces go in quotes: <code>trace "my file.csv"</code>.</li>
+        <li>
+          Arguments with spaces go in quotes: <code>trace "my file.csv"</code>.
+        </li>
       </ul>
       <p className="muted">
         Every view has its own address: copy it from the browser to share the view, reload to refresh it.

@@ -7,16 +7,16 @@ export function NotFoundView() {
   useTitle("not found");
   return (
     <div data-testid="not-found">
-    <NonIdealState
-      icon="path-search"
-      title="No such page"
-      description={
-        <>
-          Nothing lives at <code>{location.pathname}</code>. Type <code>help</code> in the command bar, or go to the{" "}
-          <Link to="/">recent runs</Link>.
-        </>
-      }
-    />
+      <NonIdealState
+        icon="path-search"
+        title="No such page"
+        description={
+          <>
+            Nothing lives at <code>{location.pathname}</code>. Type <code>help</code> in the command bar, or go to the{" "}
+            <Link to="/">recent runs</Link>.
+          </>
+        }
+      />
     </div>
   );
 }

@@ -20,7 +20,12 @@ export function InspectorTitle({ run }: { run: RunDetail }) {
       actions={
         <>
           <LinkButton to={paths.lineageOfRun(run.id)} icon="graph" text="Lineage" data-testid="open-lineage" />
-          <LinkButton to={paths.otel(run.traceId, run.id)} icon="gantt-chart" text="OTel trace" data-testid="open-otel" />
+          <LinkButton
+            to={paths.otel(run.traceId, run.id)}
+            icon="gantt-chart"
+            text="OTel trace"
+            data-testid="open-otel"
+          />
         </>
       }
     >

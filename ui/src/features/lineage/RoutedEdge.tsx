@@ -10,7 +10,9 @@ export const RoutedEdge = memo(function RoutedEdge(props: EdgeProps<RoutedEdgeTy
   const bends = data?.bends ?? [];
   const path = routedPath({ x: sourceX, y: sourceY }, bends, { x: targetX, y: targetY });
   // The label sits on the middle bend, or halfway along a direct edge.
-  const middle = bends.length ? bends[Math.floor(bends.length / 2)] : { x: (sourceX + targetX) / 2, y: (sourceY + targetY) / 2 };
+  const middle = bends.length
+    ? bends[Math.floor(bends.length / 2)]
+    : { x: (sourceX + targetX) / 2, y: (sourceY + targetY) / 2 };
   return (
     <BaseEdge
       path={path}

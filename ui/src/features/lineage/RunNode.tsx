@@ -20,14 +20,26 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
   const failed = run.status.code === "ERROR";
   const stale = run.stale.length > 0;
   const flagged = run.outputs.some((o) => o.flagged);
-  const classes = ["run-node", failed && "failed", stale && "stale", flagged && "flagged", root && "root", compact && "compact"]
+  const classes = [
+    "run-node",
+    failed && "failed",
+    stale && "stale",
+    flagged && "flagged",
+    root && "root",
+    compact && "compact",
+  ]
     .filter(Boolean)
     .join(" ");
   const title = [
     `${run.componentName ?? run.name} ${run.id}`,
     failed ? `failed: ${run.status.message ?? "status ERROR"}` : "",
     ...run.stale.map((s) => `stale: ${s.reason}`),
-    flagged ? `flagged outputs: ${run.outputs.filter((o) => o.flagged).map((o) => o.name).join(", ")}` : "",
+    flagged
+      ? `flagged outputs: ${run.outputs
+          .filter((o) => o.flagged)
+          .map((o) => o.name)
+          .join(", ")}`
+      : "",
   ]
     .filter(Boolean)
     .join("\n");
@@ -36,18 +48,18 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
       <Handle type="target" position={Position.Left} isConnectable={false} />
       {!compact && (
         <>
-      <div className="run-node-head">
-        <span className="run-node-component">{run.componentName ?? run.name}</span>
-        <span className="run-node-marks">
-          {failed && <Icon icon="error" size={12} aria-label="failed" />}
-          {stale && <Icon icon="time" size={12} aria-label="stale" />}
-          {flagged && <Icon icon="flag" size={12} aria-label="flagged" />}
-        </span>
-      </div>
-      <div className="run-node-meta">
-        {formatTime(run.startTime)} · {formatDuration(run.durationMs)}
-      </div>
-      <div className="run-node-id">{run.id}</div>
+          <div className="run-node-head">
+            <span className="run-node-component">{run.componentName ?? run.name}</span>
+            <span className="run-node-marks">
+              {failed && <Icon icon="error" size={12} aria-label="failed" />}
+              {stale && <Icon icon="time" size={12} aria-label="stale" />}
+              {flagged && <Icon icon="flag" size={12} aria-label="flagged" />}
+            </span>
+          </div>
+          <div className="run-node-meta">
+            {formatTime(run.startTime)} · {formatDuration(run.durationMs)}
+          </div>
+          <div className="run-node-id">{run.id}</div>
         </>
       )}
       <Handle type="source" position={Position.Right} isConnectable={false} />

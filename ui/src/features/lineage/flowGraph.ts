@@ -3,7 +3,14 @@
 
 import { MarkerType, Position } from "@xyflow/react";
 import type { LineageData } from "../../api/operations";
-import { type MergedEdge, NODE_HEIGHT, NODE_WIDTH, type Positioned, dedupeGraph, layoutWithRoutes } from "../../model/lineage/layout";
+import {
+  type MergedEdge,
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  type Positioned,
+  dedupeGraph,
+  layoutWithRoutes,
+} from "../../model/lineage/layout";
 import type { RoutedEdgeType } from "./RoutedEdge";
 import type { RunNodeType } from "./RunNode";
 
@@ -13,7 +20,14 @@ const BULK_EDGES_ABOVE = 300;
 const LABELLED_EDGES = 60;
 const HANDLES = [
   { type: "target" as const, position: Position.Left, x: 0, y: NODE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
-  { type: "source" as const, position: Position.Right, x: NODE_WIDTH - 1, y: NODE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+  {
+    type: "source" as const,
+    position: Position.Right,
+    x: NODE_WIDTH - 1,
+    y: NODE_HEIGHT / 2 - 0.5,
+    width: 1,
+    height: 1,
+  },
 ];
 
 export interface FlowGraph {

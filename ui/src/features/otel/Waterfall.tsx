@@ -44,7 +44,16 @@ export function Waterfall({ traceId, spans }: { traceId: string; spans: SpanRow[
     },
     [search, setSearch],
   );
-  const onKeyDown = useWaterfallNavigation({ tree, rows, selected, collapsed, setCollapsed, toggle, select, virtualizer });
+  const onKeyDown = useWaterfallNavigation({
+    tree,
+    rows,
+    selected,
+    collapsed,
+    setCollapsed,
+    toggle,
+    select,
+    virtualizer,
+  });
 
   return (
     <div className={`waterfall-layout${selected ? " with-details" : ""}`}>

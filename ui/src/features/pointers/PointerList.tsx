@@ -9,7 +9,12 @@ export function PointerList({ pointers, max = 3 }: { pointers: { name: string; f
   return (
     <span className="pointer-list">
       {shown.map((p) => (
-        <Link key={p.name} to={paths.trace(p.name)} className={p.flagged ? "pointer flagged" : "pointer"} title={p.name}>
+        <Link
+          key={p.name}
+          to={paths.trace(p.name)}
+          className={p.flagged ? "pointer flagged" : "pointer"}
+          title={p.name}
+        >
           {p.flagged && "⚑ "}
           {p.name}
         </Link>

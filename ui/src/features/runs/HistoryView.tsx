@@ -22,7 +22,12 @@ export function HistoryView() {
   const from = params.get("from") ?? "";
   const to = params.get("to") ?? "";
   useTitle(`history ${component}`);
-  const variables = { component, first: n, since: from ? dayBound(from, false) : null, until: to ? dayBound(to, true) : null };
+  const variables = {
+    component,
+    first: n,
+    since: from ? dayBound(from, false) : null,
+    until: to ? dayBound(to, true) : null,
+  };
   const state = useQuery(ComponentHistory, variables, { live: true });
   const fetchMore = useCallback(
     async (after: string) => (await request(ComponentHistory, { ...variables, after })).history,
@@ -65,10 +70,20 @@ export function HistoryView() {
             />
           </FormGroup>
           <FormGroup label="From" inline>
-            <InputGroup type="date" aria-label="From date" value={draft.from} onChange={(e) => setDraft((d) => ({ ...d, from: e.target.value }))} />
+            <InputGroup
+              type="date"
+              aria-label="From date"
+              value={draft.from}
+              onChange={(e) => setDraft((d) => ({ ...d, from: e.target.value }))}
+            />
           </FormGroup>
           <FormGroup label="To" inline>
-            <InputGroup type="date" aria-label="To date" value={draft.to} onChange={(e) => setDraft((d) => ({ ...d, to: e.target.value }))} />
+            <InputGroup
+              type="date"
+              aria-label="To date"
+              value={draft.to}
+              onChange={(e) => setDraft((d) => ({ ...d, to: e.target.value }))}
+            />
           </FormGroup>
           <Button type="submit" intent="primary" text="Show" />
         </ControlGroup>

@@ -28,7 +28,14 @@ export function PagedRuns({
 
   const endCursor = cursor ?? first.pageInfo.endCursor;
   const hasNext = hasMore ?? first.pageInfo.hasNextPage;
-  const runs = useMemo(() => mergeRuns(first.edges.map((e) => e.node), more), [first, more]);
+  const runs = useMemo(
+    () =>
+      mergeRuns(
+        first.edges.map((e) => e.node),
+        more,
+      ),
+    [first, more],
+  );
 
   const loadMore = useCallback(async () => {
     if (loading || !hasNext || !endCursor) return;
@@ -59,13 +66,13 @@ export function PagedRuns({
     <>
       <RunTable runs={runs} />
       <div ref={sentinel} className="paging" data-testid="paging">
-          {loading && <Spinner size={20} aria-label="Loading more runs" />}
-          {error && (
-            <span className="error-message">
-              {error} <Button size="small" text="Retry" onClick={() => void loadMore()} />
-            </span>
-          )}
-          {!loading && !error && hasNext && <Button variant="minimal" text="Load more" onClick={() => void loadMore()} />}
+        {loading && <Spinner size={20} aria-label="Loading more runs" />}
+        {error && (
+          <span className="error-message">
+            {error} <Button size="small" text="Retry" onClick={() => void loadMore()} />
+          </span>
+        )}
+        {!loading && !error && hasNext && <Button variant="minimal" text="Load more" onClick={() => void loadMore()} />}
         {!hasNext && runs.length > 0 && <span className="muted">All {runs.length} runs shown.</span>}
       </div>
     </>

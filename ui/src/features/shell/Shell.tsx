@@ -74,8 +74,8 @@ function ConnectionBanner() {
       data-testid="server-gone"
       title="Server unreachable"
     >
-      The mltrace server stopped answering. Is <code>mltrace serve</code> still running? This page reconnects on its
-      own and refreshes when it is back.
+      The mltrace server stopped answering. Is <code>mltrace serve</code> still running? This page reconnects on its own
+      and refreshes when it is back.
     </Callout>
   );
 }

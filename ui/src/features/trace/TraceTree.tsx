@@ -26,7 +26,12 @@ export function TraceTree({ data }: { data: LineageData }) {
   );
 }
 
-function TraceTreeRow(props: { row: TraceRow; run: GraphRun | undefined; open: boolean; toggle: (key: string) => void }) {
+function TraceTreeRow(props: {
+  row: TraceRow;
+  run: GraphRun | undefined;
+  open: boolean;
+  toggle: (key: string) => void;
+}) {
   const { row, run, open, toggle } = props;
   return (
     <div

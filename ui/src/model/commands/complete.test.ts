@@ -39,6 +39,12 @@ describe("suggest", () => {
 describe("rank", () => {
   it("deduplicates and caps", () => {
     expect(rank(["b", "a", "a", "ab"], "a")).toEqual(["a", "ab"]);
-    expect(rank(Array.from({ length: 50 }, (_, i) => `c${i}`), "c", 5)).toHaveLength(5);
+    expect(
+      rank(
+        Array.from({ length: 50 }, (_, i) => `c${i}`),
+        "c",
+        5,
+      ),
+    ).toHaveLength(5);
   });
 });

@@ -32,7 +32,10 @@ describe("CommandHistory", () => {
 
   it("persists and survives corrupt storage", () => {
     const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) };
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => store.set(k, v),
+    };
     saveHistory(storage, ["recent", "review"]);
     expect(loadHistory(storage)).toEqual(["recent", "review"]);
     store.set("mltrace.commandHistory", "{not json");

@@ -7,7 +7,10 @@ export class CommandHistory {
   private cursor: number; // entries.length means "the line being typed"
   private draft = "";
 
-  constructor(entries: string[] = [], private readonly limit = HISTORY_LIMIT) {
+  constructor(
+    entries: string[] = [],
+    private readonly limit = HISTORY_LIMIT,
+  ) {
     this.entries = entries.slice(-limit);
     this.cursor = this.entries.length;
   }

@@ -46,7 +46,12 @@ export const COMMANDS: CommandSpec[] = [
     completes: "output",
   },
   { name: "tag", usage: "tag TAG", description: "Components carrying a tag and their latest runs.", completes: "tag" },
-  { name: "flag", usage: "flag OUTPUT_ID", description: "Mark an output as wrong; it joins the review.", completes: "output" },
+  {
+    name: "flag",
+    usage: "flag OUTPUT_ID",
+    description: "Mark an output as wrong; it joins the review.",
+    completes: "output",
+  },
   { name: "unflag", usage: "unflag OUTPUT_ID", description: "Clear an output's flag.", completes: "output" },
   { name: "review", usage: "review", description: "Flagged outputs and the runs most likely at fault." },
   { name: "otel", usage: "otel TRACE_ID", description: "The OpenTelemetry span tree of one trace, with timeline." },

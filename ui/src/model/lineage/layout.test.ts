@@ -37,15 +37,19 @@ describe("layoutGraph", () => {
     const pos = layoutGraph(ids, edges);
     for (const e of edges) expect(pos.get(e.producerId)!.x).toBeLessThan(pos.get(e.consumerId)!.x);
     const all = [...pos.values()];
-    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
+    for (let i = 0; i < all.length; i++)
+      for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
   });
 
   it("lays out a cycle and self-loop without hanging", () => {
-    const pos = layoutGraph(["a", "b"], [
-      { producerId: "a", consumerId: "b" },
-      { producerId: "b", consumerId: "a" },
-      { producerId: "a", consumerId: "a" },
-    ]);
+    const pos = layoutGraph(
+      ["a", "b"],
+      [
+        { producerId: "a", consumerId: "b" },
+        { producerId: "b", consumerId: "a" },
+        { producerId: "a", consumerId: "a" },
+      ],
+    );
     expect(pos.size).toBe(2);
   });
 
@@ -116,7 +120,8 @@ describe("layered layout (large graphs)", () => {
     const pos = layoutGraph(ids, edges, { dagreLimit: 0 });
     expect(pos.size).toBe(4);
     const all = [...pos.values()];
-    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
+    for (let i = 0; i < all.length; i++)
+      for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
   });
 
   it("agrees with dagre on direction for a small diamond", () => {

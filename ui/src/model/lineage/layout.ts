@@ -95,7 +95,13 @@ export function layoutWithRoutes(
   }
   const g = new dagre.graphlib.Graph({ multigraph: false });
   // Wide rank gaps on small graphs leave room for the edge labels (the IO pointer between two runs).
-  g.setGraph({ rankdir: "LR", ranksep: options.rankSep ?? 150, nodesep: options.nodeSep ?? 24, marginx: 16, marginy: 16 });
+  g.setGraph({
+    rankdir: "LR",
+    ranksep: options.rankSep ?? 150,
+    nodesep: options.nodeSep ?? 24,
+    marginx: 16,
+    marginy: 16,
+  });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of nodeIds) g.setNode(id, { width, height });
   for (const e of edges) {

@@ -63,7 +63,12 @@ describe("buildSpanTree", () => {
 });
 
 describe("visibleRows", () => {
-  const tree = buildSpanTree([span("a", null, 0, 10), span("b", "a", 1, 2), span("c", "b", 1, 2), span("d", "a", 3, 4)]);
+  const tree = buildSpanTree([
+    span("a", null, 0, 10),
+    span("b", "a", 1, 2),
+    span("c", "b", 1, 2),
+    span("d", "a", 3, 4),
+  ]);
   it("lists depth first in display order", () => {
     expect(visibleRows(tree.roots, new Set()).map((n) => n.span.id)).toEqual(["a", "b", "c", "d"]);
   });
