@@ -26,6 +26,8 @@ export default defineConfig(
       // `void promise` marks a deliberately unawaited call in an event handler.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // `message || fallback` treats an empty string as missing on purpose (a span's status message, a URL part).
+      "@typescript-eslint/prefer-nullish-coalescing": ["error", { ignorePrimitives: { string: true } }],
     },
   },
   {

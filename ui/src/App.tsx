@@ -1,4 +1,4 @@
-import { lazy, Suspense } from "react";
+import { type ComponentType, lazy, Suspense } from "react";
 import { BrowserRouter, Route, Routes } from "react-router";
 import { LiveProvider } from "./api/live";
 import { Loading } from "./components/States";
@@ -19,6 +19,22 @@ export const loadOtelTraceView = () => import("./features/otel/OtelTraceView");
 const LineageView = lazy(loadLineageView);
 const OtelTraceView = lazy(loadOtelTraceView);
 
+/** Each view at its URL (model/commands/routes.ts spells them); react-router ranks paths, so order is free. */
+const VIEWS: Record<string, ComponentType> = {
+  "/": RecentView,
+  "/recent": RecentView,
+  "/history/:component": HistoryView,
+  "/tag/:tag": TagView,
+  "/run/:id": InspectView,
+  "/trace/*": TraceView,
+  "/lineage/output/*": LineageView,
+  "/lineage/run/:id": LineageView,
+  "/otel/:traceId": OtelTraceView,
+  "/review": ReviewView,
+  "/help": HelpView,
+  "*": NotFoundView,
+};
+
 export function App() {
   return (
     <BrowserRouter>
@@ -26,18 +42,9 @@ export function App() {
         <Shell>
           <Suspense fallback={<Loading what="view" />}>
             <Routes>
-              <Route path="/" element={<RecentView />} />
-              <Route path="/recent" element={<RecentView />} />
-              <Route path="/history/:component" element={<HistoryView />} />
-              <Route path="/tag/:tag" element={<TagView />} />
-              <Route path="/run/:id" element={<InspectView />} />
-              <Route path="/trace/*" element={<TraceView />} />
-              <Route path="/lineage/output/*" element={<LineageView />} />
-              <Route path="/lineage/run/:id" element={<LineageView />} />
-              <Route path="/otel/:traceId" element={<OtelTraceView />} />
-              <Route path="/review" element={<ReviewView />} />
-              <Route path="/help" element={<HelpView />} />
-              <Route path="*" element={<NotFoundView />} />
+              {Object.entries(VIEWS).map(([path, View]) => (
+                <Route key={path} path={path} element={<View />} />
+              ))}
             </Routes>
           </Suspense>
         </Shell>

@@ -10,7 +10,9 @@ prefetchFor(pathname, search);
 if (pathname.startsWith("/lineage/")) void loadLineageView();
 if (pathname.startsWith("/otel/")) void loadOtelTraceView();
 
-createRoot(document.getElementById("root")!).render(
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root element");
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,

@@ -6,14 +6,14 @@ import { useCallback, useEffect, useState } from "react";
 export type Theme = "light" | "dark";
 const KEY = "mltrace.theme";
 
-export function initialTheme(): Theme {
+function initialTheme(): Theme {
   try {
     const saved = localStorage.getItem(KEY);
     if (saved === "light" || saved === "dark") return saved;
   } catch {
     // storage blocked: fall through to the system preference
   }
-  return window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
 export function useTheme(): [Theme, () => void] {

@@ -27,18 +27,18 @@ export class ApiError extends Error {
   }
 }
 
-export interface GraphQLErrorBody {
+interface GraphQLErrorBody {
   message: string;
   path?: (string | number)[];
   extensions?: { code?: string; [key: string]: unknown };
 }
 
-export const UNREACHABLE =
+const UNREACHABLE =
   "The mltrace server is not answering. Is `mltrace serve` still running? This page retries on its own.";
 
 /** How a GraphQL error reads to the UI: not-found errors (an unknown id) are told apart from the rest. */
-export function classifyGraphQLErrors(errors: GraphQLErrorBody[]): ApiError {
-  const first = errors[0];
+function classifyGraphQLErrors(errors: GraphQLErrorBody[]): ApiError {
+  const first = errors.at(0);
   const message = errors.map((e) => e.message).join("; ");
   const code = first?.extensions?.code;
   if (
@@ -50,7 +50,7 @@ export function classifyGraphQLErrors(errors: GraphQLErrorBody[]): ApiError {
   return new ApiError("badRequest", message);
 }
 
-export const endpoint = (): string => "/graphql";
+const endpoint = (): string => "/graphql";
 
 export async function request<TData, TVars>(
   document: Doc<TData, TVars>,
@@ -69,9 +69,9 @@ export async function request<TData, TVars>(
     if (signal?.aborted) throw error;
     throw new ApiError("unreachable", UNREACHABLE);
   }
-  let body: { data?: TData | null; errors?: GraphQLErrorBody[] } | null = null;
+  let body: { data?: TData | null; errors?: GraphQLErrorBody[] } | null;
   try {
-    body = await response.json();
+    body = (await response.json()) as typeof body;
   } catch {
     body = null;
   }

@@ -7,7 +7,7 @@ import { createContext, type ReactNode, useEffect, useRef, useState } from "reac
 import { doc, request } from "./client";
 import { LatestRun } from "./operations";
 
-export type LiveMode = "connecting" | "websocket" | "polling";
+type LiveMode = "connecting" | "websocket" | "polling";
 
 export interface LiveState {
   /** Bumped (at most once per BUMP_MS) when new runs were stored. */

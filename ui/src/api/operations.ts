@@ -4,11 +4,11 @@
 
 import { doc } from "./client";
 
-export type StatusCode = "UNSET" | "OK" | "ERROR";
+type StatusCode = "UNSET" | "OK" | "ERROR";
 export type Direction = "UPSTREAM" | "DOWNSTREAM";
-export type Json = unknown;
+type Json = unknown;
 
-export interface PointerRef {
+interface PointerRef {
   name: string;
   flagged: boolean;
 }
@@ -51,7 +51,7 @@ fragment GraphRun on ComponentRun {
   outputs { name flagged }
 }`;
 
-export interface PageInfo {
+interface PageInfo {
   hasNextPage: boolean;
   endCursor: string | null;
 }
@@ -100,7 +100,7 @@ query TagView($tag: String!, $first: Int!, $after: String) {
   }
 }${RUN_ROW}`);
 
-export interface EdgeRun {
+interface EdgeRun {
   via: string;
   kind: string;
   run: RunRow;
@@ -152,7 +152,7 @@ query RunDetails($id: ID!) {
   }
 }${RUN_ROW}`);
 
-export interface LineageNodeData {
+interface LineageNodeData {
   depth: number;
   run: GraphRun;
 }

@@ -8,7 +8,7 @@ const pending = new Map<string, Promise<unknown>>();
 const keyOf = (document: Doc<unknown, unknown>, variables: unknown) => `${document.name}:${JSON.stringify(variables)}`;
 
 export function prefetch<TData, TVars>(document: Doc<TData, TVars>, variables: TVars): void {
-  const key = keyOf(document as Doc<unknown, unknown>, variables);
+  const key = keyOf(document, variables);
   if (pending.has(key)) return;
   const promise = request(document, variables);
   promise.catch(() => undefined); // the view reports the error when it takes the promise over
@@ -20,7 +20,7 @@ export function takePrefetched<TData, TVars>(
   document: Doc<TData, TVars>,
   variables: TVars,
 ): Promise<TData> | undefined {
-  const key = keyOf(document as Doc<unknown, unknown>, variables);
+  const key = keyOf(document, variables);
   const promise = pending.get(key) as Promise<TData> | undefined;
   pending.delete(key);
   return promise;

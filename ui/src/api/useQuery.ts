@@ -1,7 +1,7 @@
 // Data fetching for views: loading, error and data states, refetch, and a silent refresh whenever live
 // updates report new runs (stale-while-revalidate: the old data stays on screen while the new loads).
 
-import { useCallback, useContext, useEffect, useRef, useState } from "react";
+import { useCallback, useContext, useEffect, useState } from "react";
 import { ApiError, type Doc, request } from "./client";
 import { LiveContext } from "./live";
 import { takePrefetched } from "./prefetch";
@@ -28,23 +28,24 @@ export function useQuery<TData, TVars>(
 ): QueryState<TData> {
   const [data, setDataState] = useState<TData | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [loading, setLoading] = useState(!options.skip);
   const [nonce, setNonce] = useState(0);
   const live = useContext(LiveContext);
   const liveVersion = options.live ? live.version : 0;
   const key = JSON.stringify(variables);
-  const lastKey = useRef<string | null>(null);
+  // A different view: never show the previous one's data.
+  const [dataKey, setDataKey] = useState(key);
+  if (dataKey !== key) {
+    setDataKey(key);
+    setDataState(undefined);
+  }
+  // Loading from the render that asks for a fetch until that fetch settles.
+  const fetchId = `${nonce}:${liveVersion}:${key}`;
+  const [settled, setSettled] = useState<string | null>(null);
+  const loading = !options.skip && settled !== fetchId;
 
   useEffect(() => {
-    if (options.skip) {
-      setLoading(false);
-      return;
-    }
+    if (options.skip) return;
     const controller = new AbortController();
-    const sameQuery = lastKey.current === key;
-    lastKey.current = key;
-    if (!sameQuery) setDataState(undefined); // a different view: never show the previous one's data
-    setLoading(true);
     const vars = JSON.parse(key) as TVars;
     (takePrefetched(document, vars) ?? request(document, vars, controller.signal))
       .then((result) => {
@@ -56,10 +57,10 @@ export function useQuery<TData, TVars>(
         setError(e instanceof ApiError ? e : new ApiError("server", String(e)));
       })
       .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
+        if (!controller.signal.aborted) setSettled(fetchId);
       });
     return () => controller.abort();
-  }, [document, key, options.skip, nonce, liveVersion]);
+  }, [document, key, options.skip, fetchId]);
 
   const refetch = useCallback(() => setNonce((n) => n + 1), []);
   const setData = useCallback((update: (old: TData | undefined) => TData | undefined) => setDataState(update), []);

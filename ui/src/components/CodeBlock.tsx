@@ -7,7 +7,7 @@ import "./CodeBlock.css";
 
 export function CodeBlock({ code, language = "python" }: { code: string; language?: string }) {
   const html = useMemo(() => {
-    const grammar = Prism.languages[language];
+    const grammar = Prism.languages[language] as Prism.Grammar | undefined;
     return grammar ? Prism.highlight(code, grammar, language) : escapeHtml(code);
   }, [code, language]);
   return (
@@ -17,6 +17,6 @@ export function CodeBlock({ code, language = "python" }: { code: string; languag
   );
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

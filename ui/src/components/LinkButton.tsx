@@ -11,7 +11,7 @@ export function LinkButton({ to, ...props }: AnchorButtonProps & { to: string })
       onClick={(e) => {
         if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
         e.preventDefault();
-        navigate(to);
+        void navigate(to);
       }}
     />
   );

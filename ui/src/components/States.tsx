@@ -22,7 +22,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
-export function ErrorState({ error, retry }: { error: ApiError; retry?: () => void }) {
+function ErrorState({ error, retry }: { error: ApiError; retry?: () => void }) {
   const title =
     error.kind === "notFound"
       ? "Not found"

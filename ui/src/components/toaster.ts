@@ -3,7 +3,7 @@ import { OverlayToaster, Position, type Toaster } from "@blueprintjs/core";
 let toaster: Promise<Toaster> | null = null;
 
 /** One toaster for the app, created on first use. */
-export function getToaster(): Promise<Toaster> {
+function getToaster(): Promise<Toaster> {
   toaster ??= OverlayToaster.create({ position: Position.BOTTOM_RIGHT, maxToasts: 4 });
   return toaster;
 }

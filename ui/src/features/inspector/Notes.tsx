@@ -1,5 +1,5 @@
 import { AnchorButton, Button, Section, SectionCard, TextArea } from "@blueprintjs/core";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { ApiError } from "../../api/client";
 import { type RunDetail, SetRunNotes } from "../../api/operations";
 import { mutate } from "../../api/useQuery";
@@ -10,10 +10,13 @@ export function Notes({ run }: { run: RunDetail }) {
   const [saved, setSaved] = useState(run.notes ?? "");
   const [draft, setDraft] = useState(run.notes ?? "");
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
+  // Another run, or this run's notes changed under us (a refetch): start again from what is stored.
+  const [shown, setShown] = useState({ id: run.id, notes: run.notes });
+  if (shown.id !== run.id || shown.notes !== run.notes) {
+    setShown({ id: run.id, notes: run.notes });
     setSaved(run.notes ?? "");
     setDraft(run.notes ?? "");
-  }, [run.id, run.notes]);
+  }
   const save = async () => {
     setBusy(true);
     try {

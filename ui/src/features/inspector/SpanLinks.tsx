@@ -11,8 +11,8 @@ export function SpanLinks({ links }: { links: RunDetail["links"] }) {
         {links.length ? (
           <ul className="links" data-testid="span-links">
             {links.map((link, i) => {
-              const spanId = String(link.span_id ?? link.spanId ?? "");
-              const traceId = String(link.trace_id ?? link.traceId ?? "");
+              const spanId = link.span_id ?? link.spanId ?? "";
+              const traceId = link.trace_id ?? link.traceId ?? "";
               return (
                 <li key={i}>
                   run{" "}

@@ -4,7 +4,9 @@ import { createContext, memo, useContext } from "react";
 import type { GraphRun } from "../../api/operations";
 import { formatDuration, formatTime } from "../../format";
 
-export type RunNodeData = { run: GraphRun; root: boolean; depth: number };
+// React Flow's Node<T> needs T to be a Record<string, unknown>, which an interface is not (no index signature).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- see the line above
+type RunNodeData = { run: GraphRun; root: boolean; depth: number };
 export type RunNodeType = Node<RunNodeData, "run">;
 
 /** Below this zoom the text is unreadable: nodes draw as coloured boxes (a fitted 1,000-run graph stays light). */

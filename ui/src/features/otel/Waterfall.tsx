@@ -28,6 +28,8 @@ export function Waterfall({ traceId, spans }: { traceId: string; spans: SpanRow[
   const [collapsed, toggle, setCollapsed] = useToggleSet();
   const rows = useMemo(() => visibleRows(tree.roots, collapsed), [tree, collapsed]);
   const scroller = useRef<HTMLDivElement>(null);
+  // No React Compiler memoises this component, and the virtualiser's functions are called during render, never kept.
+  // eslint-disable-next-line react-hooks/incompatible-library -- see the line above
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,

@@ -20,7 +20,7 @@ export interface Suggestion {
   detail?: string;
 }
 
-export const MAX_SUGGESTIONS = 12;
+const MAX_SUGGESTIONS = 12;
 
 /** Prefix matches first, then substring matches, each alphabetical; case-insensitive. */
 export function rank(candidates: Iterable<string>, typed: string, limit = MAX_SUGGESTIONS): string[] {
@@ -47,10 +47,8 @@ export function suggest(line: string, catalog: Catalog): Suggestion[] {
     );
     return names
       .filter((name) => name !== typed)
-      .map((name) => {
-        const spec = COMMANDS.find((c) => c.name === name)!;
-        return { text: spec.completes ? `${name} ` : name, label: name, detail: spec.usage };
-      });
+      .flatMap((name) => COMMANDS.filter((c) => c.name === name))
+      .map((spec) => ({ text: spec.completes ? `${spec.name} ` : spec.name, label: spec.name, detail: spec.usage }));
   }
   const spec = COMMANDS.find((c) => c.name === tokens[0].toLowerCase());
   if (!spec?.completes) return [];

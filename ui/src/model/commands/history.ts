@@ -1,6 +1,6 @@
 // Previous commands, recalled with the arrow keys like a shell; kept in localStorage across reloads.
 
-export const HISTORY_LIMIT = 100;
+const HISTORY_LIMIT = 100;
 
 export class CommandHistory {
   private entries: string[];

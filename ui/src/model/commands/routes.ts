@@ -4,8 +4,6 @@ import { type Command, quoteArg as q } from "./parse";
 
 const enc = encodeURIComponent;
 
-export type Direction = "UPSTREAM" | "DOWNSTREAM";
-
 export const paths = {
   recent: (n?: number) => (n ? `/recent?n=${n}` : "/recent"),
   history: (component: string, n?: number) => `/history/${enc(component)}${n ? `?n=${n}` : ""}`,
@@ -51,7 +49,7 @@ export function pathCommand(pathname: string, search: string): string {
   const params = new URLSearchParams(search);
   const parts = pathname.split("/").filter(Boolean).map(safeDecode);
   const n = params.get("n");
-  switch (parts[0]) {
+  switch (parts.at(0)) {
     case undefined:
     case "recent":
       return n ? `recent ${n}` : "recent";

@@ -70,8 +70,8 @@ export function layeredLayout(
   const remaining = out.map((l) => l.length);
   const queue: number[] = [];
   for (let v = 0; v < n; v++) if (remaining[v] === 0) queue.push(v);
-  for (let head = 0; head < queue.length; head++) {
-    const w = queue[head];
+  // The queue grows while it is walked: an array iterator reaches what is pushed behind it.
+  for (const w of queue) {
     for (const u of inc[w]) {
       if (toSink[w] + 1 > toSink[u]) toSink[u] = toSink[w] + 1;
       if (--remaining[u] === 0) queue.push(u);
@@ -86,8 +86,7 @@ export function layeredLayout(
   const placed = new Uint8Array(n);
   const visit = (start: number) => {
     const stack = [start];
-    while (stack.length) {
-      const v = stack.pop()!;
+    for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
       if (placed[v]) continue;
       placed[v] = 1;
       layers[rank[v]].push(v);
@@ -103,13 +102,14 @@ export function layeredLayout(
   const barycenter = (v: number, neighbours: number[]) =>
     neighbours.length ? neighbours.reduce((s, u) => s + position[u], 0) / neighbours.length : position[v];
   const sweeps = options.sweeps ?? 4;
+  const key = new Float64Array(n); // each run's barycenter in the sweep at hand
   for (let s = 0; s < sweeps; s++) {
     const forward = s % 2 === 0;
     for (let k = 0; k <= maxRank; k++) {
       const r = forward ? k : maxRank - k;
       const layer = layers[r];
-      const key = new Map(layer.map((v) => [v, barycenter(v, forward ? inc[v] : out[v])]));
-      layer.sort((a, b) => key.get(a)! - key.get(b)! || position[a] - position[b]);
+      for (const v of layer) key[v] = barycenter(v, forward ? inc[v] : out[v]);
+      layer.sort((a, b) => key[a] - key[b] || position[a] - position[b]);
       layer.forEach((v, i) => (position[v] = i));
     }
   }

@@ -30,7 +30,7 @@ export interface Positioned {
 export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 64;
 /** Above this many runs dagre takes seconds in a browser; the linear layered layout takes milliseconds. */
-export const DAGRE_LIMIT = 300;
+const DAGRE_LIMIT = 300;
 
 /** One node per run id, one edge per (producer, consumer) with every pointer it went through. */
 export function dedupeGraph<N extends LineageRunIn>(
@@ -73,7 +73,10 @@ export interface LayoutOptions {
   dagreLimit?: number;
 }
 
-export type Point = { x: number; y: number };
+export interface Point {
+  x: number;
+  y: number;
+}
 
 /** Positions plus, for small graphs laid out by dagre, each edge's route ("producer->consumer" -> bend points)
  *  so an edge spanning several ranks bends around the runs in between instead of passing under them. */
@@ -111,7 +114,7 @@ export function layoutWithRoutes(
   dagre.layout(g);
   const positions = new Map<string, Positioned>();
   for (const id of nodeIds) {
-    const n = g.node(id);
+    const n = g.node(id) as Point;
     positions.set(id, { id, x: n.x - width / 2, y: n.y - height / 2 });
   }
   const routes = new Map<string, Point[]>();

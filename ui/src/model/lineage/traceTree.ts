@@ -33,8 +33,7 @@ export function traceRows(roots: readonly string[], deps: Dependencies, collapse
   const stack: { id: string; depth: number; via: string[]; key: string }[] = [...roots]
     .reverse()
     .map((id) => ({ id, depth: 0, via: [], key: id }));
-  while (stack.length) {
-    const item = stack.pop()!;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const children = deps.get(item.id) ?? [];
     const repeat = expanded.has(item.id);
     rows.push({ ...item, repeat, childCount: children.length });

@@ -48,8 +48,7 @@ export function buildSpanTree<T extends FlatSpan>(spans: readonly T[]): SpanTree
   const reached = new Set<SpanNode<T>>();
   const walk = (start: SpanNode<T>[]) => {
     const stack = [...start];
-    while (stack.length) {
-      const node = stack.pop()!;
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       if (reached.has(node)) continue;
       reached.add(node);
       node.children.sort(byStart);
@@ -87,8 +86,7 @@ export function buildSpanTree<T extends FlatSpan>(spans: readonly T[]): SpanTree
 export function visibleRows<T extends FlatSpan>(roots: SpanNode<T>[], collapsed: ReadonlySet<string>): SpanNode<T>[] {
   const rows: SpanNode<T>[] = [];
   const stack = [...roots].reverse();
-  while (stack.length) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     rows.push(node);
     if (!collapsed.has(node.span.id)) {
       for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
@@ -101,8 +99,7 @@ export function visibleRows<T extends FlatSpan>(roots: SpanNode<T>[], collapsed:
 export function descendantCount<T extends FlatSpan>(node: SpanNode<T>): number {
   let count = 0;
   const stack = [...node.children];
-  while (stack.length) {
-    const n = stack.pop()!;
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
     count += 1;
     stack.push(...n.children);
   }
