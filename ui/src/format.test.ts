@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dayBound, formatAgo, formatDuration, formatTime, formatValue, shortHash } from "./format";
+import { must } from "./testing/must";
 
 describe("formatDuration", () => {
   it("chooses a readable unit", () => {
@@ -36,8 +37,8 @@ describe("times", () => {
     expect(formatAgo(null, now)).toBe("");
   });
   it("turns a day into a range bound", () => {
-    const start = dayBound("2024-05-01", false)!;
-    const end = dayBound("2024-05-01", true)!;
+    const start = must(dayBound("2024-05-01", false), "a start bound");
+    const end = must(dayBound("2024-05-01", true), "an end bound");
     expect(new Date(end).getTime() - new Date(start).getTime()).toBe(86_400_000);
     expect(dayBound("yesterday", false)).toBeNull();
   });

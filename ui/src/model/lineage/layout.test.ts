@@ -1,15 +1,70 @@
 import { describe, expect, it } from "vitest";
-import { NODE_HEIGHT, NODE_WIDTH, dedupeGraph, fitViewport, layoutGraph, layoutWithRoutes, routedPath } from "./layout";
+import { must } from "../../testing/must";
+import {
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  type Positioned,
+  dedupeGraph,
+  fitViewport,
+  layoutGraph,
+  layoutWithRoutes,
+  routedPath,
+} from "./layout";
+
+interface Edge {
+  producerId: string;
+  consumerId: string;
+}
+const edge = (producerId: string, consumerId: string): Edge => ({ producerId, consumerId });
+const at = (positions: Map<string, Positioned>, id: string) => must(positions.get(id), `a position for ${id}`);
+
+function expectProducersLeft(positions: Map<string, Positioned>, edges: readonly Edge[]): void {
+  for (const e of edges) expect(at(positions, e.producerId).x).toBeLessThan(at(positions, e.consumerId).x);
+}
+
+function expectNoOverlaps(positions: Map<string, Positioned>): void {
+  const all = [...positions.values()];
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const apart = Math.abs(all[i].x - all[j].x) >= NODE_WIDTH || Math.abs(all[i].y - all[j].y) >= NODE_HEIGHT;
+      expect(apart, `${all[i].id} and ${all[j].id} overlap`).toBe(true);
+    }
+  }
+}
+
+const SHARD_STAGES = ["extract", "clean", "validate", "featurize"];
+
+/** `shards` chains of four runs merged into one run, then a tail of runs after the merge. */
+function fanIn(shards: number, tail: string[]): { ids: string[]; edges: Edge[] } {
+  const ids: string[] = [];
+  const edges: Edge[] = [];
+  for (let s = 0; s < shards; s++) {
+    const chain = SHARD_STAGES.map((c) => `${c}-${s}`);
+    ids.push(...chain);
+    for (let i = 1; i < chain.length; i++) edges.push(edge(chain[i - 1], chain[i]));
+    edges.push(edge(chain[3], "merge"));
+  }
+  const after = ["merge", ...tail];
+  ids.push(...after);
+  for (let i = 1; i < after.length; i++) edges.push(edge(after[i - 1], after[i]));
+  return { ids, edges };
+}
+
+const DIAMOND = {
+  ids: ["etl", "f1", "f2", "train"],
+  edges: [edge("etl", "f1"), edge("etl", "f2"), edge("f1", "train"), edge("f2", "train")],
+};
 
 describe("dedupeGraph", () => {
   it("draws a shared ancestor once and merges parallel edges", () => {
     const nodes = [{ id: "root" }, { id: "a" }, { id: "b" }, { id: "root" }];
+    const via = (e: Edge, name: string) => ({ ...e, via: name });
     const edges = [
-      { producerId: "root", consumerId: "a", via: "x.csv" },
-      { producerId: "root", consumerId: "b", via: "x.csv" },
-      { producerId: "root", consumerId: "a", via: "y.csv" },
-      { producerId: "root", consumerId: "a", via: "x.csv" },
-      { producerId: "gone", consumerId: "a", via: "z.csv" },
+      via(edge("root", "a"), "x.csv"),
+      via(edge("root", "b"), "x.csv"),
+      via(edge("root", "a"), "y.csv"),
+      via(edge("root", "a"), "x.csv"),
+      via(edge("gone", "a"), "z.csv"),
     ];
     const g = dedupeGraph(nodes, edges);
     expect(g.nodes.map((n) => n.id)).toEqual(["root", "a", "b"]);
@@ -21,81 +76,34 @@ describe("dedupeGraph", () => {
   });
 });
 
-function overlaps(a: { x: number; y: number }, b: { x: number; y: number }): boolean {
-  return Math.abs(a.x - b.x) < NODE_WIDTH && Math.abs(a.y - b.y) < NODE_HEIGHT;
-}
-
 describe("layoutGraph", () => {
   it("puts producers left of consumers with no overlapping nodes", () => {
-    const ids = ["etl", "feat1", "feat2", "train"];
-    const edges = [
-      { producerId: "etl", consumerId: "feat1" },
-      { producerId: "etl", consumerId: "feat2" },
-      { producerId: "feat1", consumerId: "train" },
-      { producerId: "feat2", consumerId: "train" },
-    ];
-    const pos = layoutGraph(ids, edges);
-    for (const e of edges) expect(pos.get(e.producerId)!.x).toBeLessThan(pos.get(e.consumerId)!.x);
-    const all = [...pos.values()];
-    for (let i = 0; i < all.length; i++)
-      for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
+    const pos = layoutGraph(DIAMOND.ids, DIAMOND.edges);
+    expectProducersLeft(pos, DIAMOND.edges);
+    expectNoOverlaps(pos);
   });
 
   it("lays out a cycle and self-loop without hanging", () => {
-    const pos = layoutGraph(
-      ["a", "b"],
-      [
-        { producerId: "a", consumerId: "b" },
-        { producerId: "b", consumerId: "a" },
-        { producerId: "a", consumerId: "a" },
-      ],
-    );
+    const pos = layoutGraph(["a", "b"], [edge("a", "b"), edge("b", "a"), edge("a", "a")]);
     expect(pos.size).toBe(2);
   });
 
   it("lays out a 124-shard fan-in (499 runs), every run placed once", () => {
-    const ids: string[] = [];
-    const edges: { producerId: string; consumerId: string }[] = [];
-    for (let s = 0; s < 124; s++) {
-      const chain = ["extract", "clean", "validate", "featurize"].map((c) => `${c}-${s}`);
-      ids.push(...chain);
-      for (let i = 1; i < chain.length; i++) edges.push({ producerId: chain[i - 1], consumerId: chain[i] });
-      edges.push({ producerId: chain[3], consumerId: "merge" });
-    }
-    ids.push("merge", "train", "evaluate");
-    edges.push({ producerId: "merge", consumerId: "train" }, { producerId: "train", consumerId: "evaluate" });
+    const { ids, edges } = fanIn(124, ["train", "evaluate"]);
     const pos = layoutGraph(ids, edges);
     expect(pos.size).toBe(499);
-    expect(pos.get("evaluate")!.x).toBeGreaterThan(pos.get("merge")!.x);
+    expect(at(pos, "evaluate").x).toBeGreaterThan(at(pos, "merge").x);
   });
 });
 
 describe("layered layout (large graphs)", () => {
-  function fanIn(shards: number) {
-    const ids: string[] = [];
-    const edges: { producerId: string; consumerId: string }[] = [];
-    for (let s = 0; s < shards; s++) {
-      const chain = ["extract", "clean", "validate", "featurize"].map((c) => `${c}-${s}`);
-      ids.push(...chain);
-      for (let i = 1; i < chain.length; i++) edges.push({ producerId: chain[i - 1], consumerId: chain[i] });
-      edges.push({ producerId: chain[3], consumerId: "merge" });
-    }
-    ids.push("merge", "train", "evaluate", "publish");
-    edges.push(
-      { producerId: "merge", consumerId: "train" },
-      { producerId: "train", consumerId: "evaluate" },
-      { producerId: "evaluate", consumerId: "publish" },
-    );
-    return { ids, edges };
-  }
-
   it("places 1,000 runs quickly, producers left, no overlaps, chains aligned", () => {
-    const { ids, edges } = fanIn(249);
+    const { ids, edges } = fanIn(249, ["train", "evaluate", "publish"]);
     const started = performance.now();
     const pos = layoutGraph(ids, edges);
     const elapsed = performance.now() - started;
     expect(pos.size).toBe(1000);
-    for (const e of edges) expect(pos.get(e.producerId)!.x).toBeLessThan(pos.get(e.consumerId)!.x);
+    expectProducersLeft(pos, edges);
     const byColumn = new Map<number, number[]>();
     for (const p of pos.values()) byColumn.set(p.x, [...(byColumn.get(p.x) ?? []), p.y]);
     for (const ys of byColumn.values()) {
@@ -104,38 +112,25 @@ describe("layered layout (large graphs)", () => {
     }
     // Each shard's four runs sit on one line.
     for (let s = 0; s < 249; s += 31) {
-      const ys = ["extract", "clean", "validate", "featurize"].map((c) => pos.get(`${c}-${s}`)!.y);
+      const ys = SHARD_STAGES.map((c) => at(pos, `${c}-${s}`).y);
       expect(Math.max(...ys) - Math.min(...ys)).toBeLessThan(1);
     }
     expect(elapsed).toBeLessThan(5_000); // a sanity bound, not a benchmark (benchmarks/ui_bench.py measures)
   });
 
   it("breaks cycles and keeps every node", () => {
-    const ids = ["a", "b", "c", "lonely"];
-    const edges = [
-      { producerId: "a", consumerId: "b" },
-      { producerId: "b", consumerId: "c" },
-      { producerId: "c", consumerId: "a" },
-    ];
-    const pos = layoutGraph(ids, edges, { dagreLimit: 0 });
+    const pos = layoutGraph(["a", "b", "c", "lonely"], [edge("a", "b"), edge("b", "c"), edge("c", "a")], {
+      dagreLimit: 0,
+    });
     expect(pos.size).toBe(4);
-    const all = [...pos.values()];
-    for (let i = 0; i < all.length; i++)
-      for (let j = i + 1; j < all.length; j++) expect(overlaps(all[i], all[j])).toBe(false);
+    expectNoOverlaps(pos);
   });
 
   it("agrees with dagre on direction for a small diamond", () => {
-    const ids = ["etl", "f1", "f2", "train"];
-    const edges = [
-      { producerId: "etl", consumerId: "f1" },
-      { producerId: "etl", consumerId: "f2" },
-      { producerId: "f1", consumerId: "train" },
-      { producerId: "f2", consumerId: "train" },
-    ];
-    const pos = layoutGraph(ids, edges, { dagreLimit: 0 });
-    for (const e of edges) expect(pos.get(e.producerId)!.x).toBeLessThan(pos.get(e.consumerId)!.x);
-    expect(pos.get("f1")!.x).toBe(pos.get("f2")!.x);
-    expect(pos.get("f1")!.y).not.toBe(pos.get("f2")!.y);
+    const pos = layoutGraph(DIAMOND.ids, DIAMOND.edges, { dagreLimit: 0 });
+    expectProducersLeft(pos, DIAMOND.edges);
+    expect(at(pos, "f1").x).toBe(at(pos, "f2").x);
+    expect(at(pos, "f1").y).not.toBe(at(pos, "f2").y);
   });
 });
 
@@ -162,20 +157,17 @@ describe("edge routes", () => {
   it("bends an edge that skips a rank around the run in between", () => {
     // featurize feeds train and evaluate; train feeds evaluate: featurize->evaluate spans two ranks.
     const ids = ["featurize", "train", "evaluate"];
-    const edges = [
-      { producerId: "featurize", consumerId: "train" },
-      { producerId: "train", consumerId: "evaluate" },
-      { producerId: "featurize", consumerId: "evaluate" },
-    ];
+    const edges = [edge("featurize", "train"), edge("train", "evaluate"), edge("featurize", "evaluate")];
     const { positions, routes } = layoutWithRoutes(ids, edges);
-    const bends = routes.get("featurize->evaluate")!;
+    const bends = must(routes.get("featurize->evaluate"), "a route featurize->evaluate");
     expect(bends.length).toBeGreaterThan(0);
-    const train = positions.get("train")!;
+    const train = at(positions, "train");
     // The bend in train's rank lies outside train's box.
     const inRank = bends.filter((p) => p.x >= train.x && p.x <= train.x + NODE_WIDTH);
     expect(inRank.length).toBeGreaterThan(0);
     for (const p of inRank) expect(p.y < train.y || p.y > train.y + NODE_HEIGHT).toBe(true);
-    expect(routes.get("featurize->train")!.length).toBeLessThanOrEqual(1); // adjacent ranks: at most a midpoint
+    // Adjacent ranks: at most a midpoint.
+    expect(must(routes.get("featurize->train"), "a route featurize->train").length).toBeLessThanOrEqual(1);
   });
 
   it("draws a direct edge as one curve and a routed one through its bends", () => {

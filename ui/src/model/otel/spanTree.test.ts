@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
   type FlatSpan,
+  type SpanTree,
   barGeometry,
   buildSpanTree,
+  ancestorIds,
   descendantCount,
   isoToMs,
   parentsOf,
   timelineTicks,
   visibleRows,
 } from "./spanTree";
+import { must } from "../../testing/must";
 
 const span = (id: string, parentId: string | null, startMs: number, endMs: number): FlatSpan => ({
   id,
@@ -16,6 +19,8 @@ const span = (id: string, parentId: string | null, startMs: number, endMs: numbe
   startMs,
   endMs,
 });
+
+const node = (tree: SpanTree<FlatSpan>, id: string) => must(tree.byId.get(id), `span ${id}`);
 
 describe("buildSpanTree", () => {
   const spans = [
@@ -29,15 +34,21 @@ describe("buildSpanTree", () => {
 
   it("nests children under parents, ordered by start", () => {
     expect(tree.roots.map((n) => n.span.id)).toEqual(["a", "x"]);
-    expect(tree.byId.get("a")!.children.map((n) => n.span.id)).toEqual(["b", "c"]);
-    expect(tree.byId.get("d")!.depth).toBe(2);
+    expect(node(tree, "a").children.map((n) => n.span.id)).toEqual(["b", "c"]);
+    expect(node(tree, "d").depth).toBe(2);
     expect(tree.maxDepth).toBe(2);
     expect([tree.startMs, tree.endMs]).toEqual([0, 100]);
   });
 
+  it("names a span's ancestors, nearest first, and none for a root or an unknown span", () => {
+    expect(ancestorIds(tree, "d")).toEqual(["b", "a"]);
+    expect(ancestorIds(tree, "a")).toEqual([]);
+    expect(ancestorIds(tree, "nope")).toEqual([]);
+  });
+
   it("keeps spans whose parent is not in the trace, marked as orphans", () => {
-    expect(tree.byId.get("x")!.orphan).toBe(true);
-    expect(tree.byId.get("a")!.orphan).toBe(false);
+    expect(node(tree, "x").orphan).toBe(true);
+    expect(node(tree, "a").orphan).toBe(false);
   });
 
   it("survives parent cycles and duplicates", () => {
