@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 # The UI build lands inside the Python package (git-ignored); only when the UI sources exist.
 UI_DIST := $(if $(wildcard ui/package.json),graphql_server/static/index.html,)
-UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts -type f 2>/dev/null)
+UI_DEPS := $(if $(wildcard ui/package.json),ui/node_modules/.package-lock.json,)
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-python test-ui lint typecheck bench postgres browser ui examples clean
@@ -18,9 +19,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e ".[dev]"
 	touch $@
 
+# The UI's packages (build, test and lint tools alike), reinstalled when the lock file changes: npm ci writes
+# node_modules/.package-lock.json.
+ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+
 # Rebuilt when any UI source is newer than the build.
-graphql_server/static/index.html: $(UI_SOURCES)
-	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
+graphql_server/static/index.html: $(UI_DEPS) $(UI_SOURCES)
+	cd ui && npm run build
 
 ui: $(UI_DIST)
 
@@ -36,9 +42,11 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	@test -x /usr/bin/chromium || (echo "FATAL: /usr/bin/chromium is missing" >&2; exit 1)
 
-lint: $(VENV)/.installed
+# The UI's lint: ESLint (typescript-eslint, React hooks), Prettier's check and knip (dead files, exports, packages).
+lint: $(VENV)/.installed $(UI_DEPS)
 	$(VENV)/bin/ruff check mltrace_otel graphql_server tests examples benchmarks
 	$(VENV)/bin/ruff format --check mltrace_otel graphql_server tests examples benchmarks
+	$(if $(UI_DEPS),cd ui && npm run --silent lint,)
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy mltrace_otel graphql_server
