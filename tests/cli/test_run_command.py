@@ -200,6 +200,12 @@ def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
         time.sleep(0.02)
 
 
+def _signals_as_at_a_terminal() -> None:
+    # A job started in the background of a non-interactive shell (some CI runners) inherits SIGINT *ignored*, and
+    # so would the command: forwarding could not end it. Start mltrace the way a terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("sent", "trap", "expected_exit"),
     [
@@ -229,6 +235,7 @@ def test_signals_are_forwarded_to_the_command_and_fail_the_run(
     proc = subprocess.Popen(
         [*_command("--database-url", db_url), "run", "-c", "long", "--", sys.executable, script],
         cwd=workdir, env=python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_signals_as_at_a_terminal,
     )  # fmt: skip
     _wait_for(ready, proc)
     proc.send_signal(sent)  # to mltrace alone, as `kill PID` or a supervisor would
