@@ -30,7 +30,8 @@ class Direction(StrEnum):
 
 
 def latest_producers(conn: Connection, pointers: Sequence[str]) -> dict[str, str]:
-    """The run that last produced each pointer (latest end, ties by span id); pointers never produced are absent."""
+    """The run that last produced each pointer: the latest successful one (latest end, ties by span id), else the
+    latest failed attempt when no run succeeded; pointers never produced are absent."""
     found: dict[str, str] = {}
     for part in chunks(pointers):
         ranked = (
@@ -39,9 +40,10 @@ def latest_producers(conn: Connection, pointers: Sequence[str]) -> dict[str, str
                 run_io.c.span_id,
             )
             .where(run_io.c.direction == "out", run_io.c.pointer.in_(part))
-            .order_by(run_io.c.pointer, run_io.c.end_ns, run_io.c.span_id)
+            .order_by(run_io.c.pointer, run_io.c.failed.desc(), run_io.c.end_ns, run_io.c.span_id)
         )
-        # Ascending order: the last row per pointer wins. One pass, no per-pointer query.
+        # Ascending order, failed attempts before successful runs: the last row per pointer wins. One pass, no
+        # per-pointer query.
         for pointer, span_id in conn.execute(ranked):
             found[pointer] = span_id
     return found

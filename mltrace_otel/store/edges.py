@@ -1,7 +1,9 @@
 """Materialised lineage edges, kept true whatever order spans arrive in (DESIGN §2).
 
 Run R depends on P via pointer X when P is the latest producer of X that ended at or before R started (ties:
-higher span id), else the latest that started before R started (clock skew), never R itself. Each (R, X) edge is
+higher span id), else the latest that started before R started (clock skew), never R itself. Failed runs do not
+produce: a successful producer chosen so wins, and a failed one is chosen only when no successful one qualifies
+(its intended outputs are all there is to show). Each (R, X) edge is
 a pure function of the stored runs, so after every batch we recompute exactly the pairs the batch could change:
 1. the new runs' own inputs (they have no edges yet: insert only), and
 2. already-stored consumers of the new runs' outputs that started at or after them (a late producer may now be
@@ -27,11 +29,23 @@ from mltrace_otel.store.models import LINK_VIA
 _EDGE_LOCK_KEY = 7_420_170_002
 _EDGE_KEY = ("consumer_id", "producer_id", "via")
 
-# The producer DESIGN §2 chooses for consumer a.consumer_id reading pointer a.via, started at a.start_ns. Each
-# branch is one backwards index seek (ix_run_io_out_end / ix_run_io_pointer_start).
+# The producer DESIGN §2 chooses for consumer a.consumer_id reading pointer a.via, started at a.start_ns:
+# successful runs first, then failed ones, each by "ended before it started", else "started before it started".
+# Each branch is one backwards index seek (ix_run_io_out_failed_end / ix_run_io_pointer_start); the second skips
+# failed rows as it scans, and runs only when no successful producer ended in time (clock skew). The last needs no
+# status test: it is reached only when no successful producer started in time either.
 _CHOSEN_PRODUCER = """COALESCE(
     (SELECT o.span_id FROM run_io o
-     WHERE o.pointer = a.via AND o.direction = 'out' AND o.end_ns <= a.start_ns AND o.span_id <> a.consumer_id
+     WHERE o.pointer = a.via AND o.direction = 'out' AND o.failed = false AND o.end_ns <= a.start_ns
+         AND o.span_id <> a.consumer_id
+     ORDER BY o.end_ns DESC, o.span_id DESC LIMIT 1),
+    (SELECT o.span_id FROM run_io o
+     WHERE o.pointer = a.via AND o.direction = 'out' AND o.failed = false AND o.start_ns < a.start_ns
+         AND o.span_id <> a.consumer_id
+     ORDER BY o.start_ns DESC, o.span_id DESC LIMIT 1),
+    (SELECT o.span_id FROM run_io o
+     WHERE o.pointer = a.via AND o.direction = 'out' AND o.failed = true AND o.end_ns <= a.start_ns
+         AND o.span_id <> a.consumer_id
      ORDER BY o.end_ns DESC, o.span_id DESC LIMIT 1),
     (SELECT o.span_id FROM run_io o
      WHERE o.pointer = a.via AND o.direction = 'out' AND o.start_ns < a.start_ns AND o.span_id <> a.consumer_id

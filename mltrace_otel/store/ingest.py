@@ -57,12 +57,12 @@ class RunFacts(NamedTuple):
     explicit_kinds: tuple[tuple[str, str], ...]  # (pointer, kind value) declared by the span
 
 
-# A prepared run: (span_id, start_ns, end_ns, *RunFacts, linked span ids). A plain tuple on purpose: the
+# A prepared run: (span_id, start_ns, end_ns, *RunFacts, linked span ids, failed). A plain tuple on purpose: the
 # collector untracks an exact tuple of strings, ints and such tuples at its first pass (never a NamedTuple), so a
 # batch waiting for its transaction does not grow the long-lived heap that full collections walk.
 _Run: TypeAlias = tuple[
     str, int, int, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None, str | None,
-    tuple[tuple[str, str], ...], tuple[str, ...],
+    tuple[tuple[str, str], ...], tuple[str, ...], bool,
 ]  # fmt: skip
 
 
@@ -142,7 +142,7 @@ SPAN_COLUMNS = (
     "scope",
     "ingested_ns",
 )
-RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns")
+RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns", "failed")
 POINTER_COLUMNS = ("name", "kind", "created_ns")
 COMPONENT_COLUMNS = ("name", "description", "description_ns", "owner", "owner_ns", "created_ns")
 
@@ -254,7 +254,8 @@ def prepare_spans(records: Iterable[SpanRecord], now_ns: int | None = None) -> P
             snapshots[snapshot[0]] = snapshot
         if facts is not None:
             linked = tuple(link.span_id for link in record.links) if record.links else ()
-            runs[span_id] = (span_id, record.start_ns, record.end_ns, *facts, linked)
+            failed = record.status_code == "ERROR"
+            runs[span_id] = (span_id, record.start_ns, record.end_ns, *facts, linked, failed)
     return batch
 
 
@@ -305,7 +306,20 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: 
     new_inputs: list[tuple[str, str, int]] = []
     new_outputs: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
-    for span_id, start_ns, end_ns, component, inputs, outputs, run_tags, description, owner, kinds, linked in runs:
+    for (
+        span_id,
+        start_ns,
+        end_ns,
+        component,
+        inputs,
+        outputs,
+        run_tags,
+        description,
+        owner,
+        kinds,
+        linked,
+        failed,
+    ) in runs:
         # One row per component, carrying the batch's latest description and owner (by run start time).
         comp = comps.get(component)
         if comp is None:
@@ -326,7 +340,7 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: 
         declared = dict(kinds) if kinds else None
         for direction, names, staged in (("in", inputs, new_inputs), ("out", outputs, new_outputs)):
             for name in names:
-                io_rows.append((span_id, direction, name, component, start_ns, end_ns))
+                io_rows.append((span_id, direction, name, component, start_ns, end_ns, failed))
                 staged.append((span_id, name, start_ns))
                 kind = declared.get(name) if declared else None
                 if kind:

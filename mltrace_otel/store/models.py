@@ -122,8 +122,9 @@ Index(
     sqlite_where=text("flagged"),
 )
 
-# What each run read ("in") and wrote ("out"). Start/end times and the component are copied from the run
-# (immutable once a span ended) so choosing a producer is one index seek, with no join back to spans. No unique
+# What each run read ("in") and wrote ("out"). Start/end times, the component and whether the run failed are copied
+# from the run (immutable once a span ended) so choosing a producer is one index seek, with no join back to spans.
+# A failed run keeps its intended outputs here, but produces a pointer only when no successful run did. No unique
 # key: rows are only ever written for spans new in the same transaction (spans.span_id is the guard), and a
 # unique index here would cost a third index update per row on the ingest hot path.
 run_io = Table(
@@ -135,13 +136,16 @@ run_io = Table(
     Column("component", Text, nullable=False),
     Column("start_ns", BigInteger, nullable=False),
     Column("end_ns", BigInteger, nullable=False),
+    Column("failed", Boolean, nullable=False, server_default=text("false")),
 )
 # Inputs/outputs of given runs (DataLoaders, details).
 Index("ix_run_io_span_id", run_io.c.span_id)
-# "Latest producer of X that ended at or before T": seek (X), scan end_ns backwards; outputs only.
+# "Latest successful (else failed) producer of X that ended at or before T": seek (X, failed), scan end_ns
+# backwards; outputs only.
 Index(
-    "ix_run_io_out_end",
+    "ix_run_io_out_failed_end",
     run_io.c.pointer,
+    run_io.c.failed,
     run_io.c.end_ns,
     run_io.c.span_id,
     postgresql_where=text("direction = 'out'"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from mltrace_otel.store.engine import create_store_engine, get_engine
 from mltrace_otel.store.migrate import current_revision, downgrade, head_revision, upgrade
@@ -100,3 +100,53 @@ def test_several_processes_starting_at_once_migrate_once(empty_db_url: str) -> N
     finally:
         for e in engines:
             e.dispose()
+
+
+def _stored_run(conn: Connection, span_id: str, start: int, end: int, status: str, io: list[tuple[str, str]]) -> None:
+    """A run as revision 0001 stored it (raw rows: today's ingest writes columns that revision lacks)."""
+    conn.execute(
+        text(
+            "INSERT INTO spans (span_id, trace_id, name, kind, start_ns, end_ns, status_code, component, attributes,"
+            " events, links, resource, scope, ingested_ns) VALUES (:id, :trace, 'c', 'INTERNAL', :start, :end,"
+            " :status, 'c', '{}', '[]', '[]', '{}', '{}', 0)"
+        ),
+        {"id": span_id, "trace": "ab" * 16, "start": start, "end": end, "status": status},
+    )
+    for direction, pointer in io:
+        conn.execute(
+            text(
+                "INSERT INTO run_io (span_id, direction, pointer, component, start_ns, end_ns)"
+                " VALUES (:id, :direction, :pointer, 'c', :start, :end)"
+            ),
+            {"id": span_id, "direction": direction, "pointer": pointer, "start": start, "end": end},
+        )
+
+
+def test_the_failed_producers_revision_marks_failed_io_and_re_chooses_their_edges(empty_db_url: str) -> None:
+    engine = create_store_engine(empty_db_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            _stored_run(conn, "00000000000000a1", 0, 10, "OK", [("out", "model.pkl")])
+            _stored_run(conn, "00000000000000a2", 20, 30, "ERROR", [("out", "model.pkl")])
+            _stored_run(conn, "00000000000000a3", 40, 50, "UNSET", [("in", "model.pkl")])
+            _stored_run(conn, "00000000000000a4", 60, 70, "UNSET", [("out", "other.csv")])
+            # Revision 0001 chose the latest producer whatever its status.
+            conn.execute(
+                text(
+                    "INSERT INTO run_edges (consumer_id, producer_id, via, kind) VALUES"
+                    " ('00000000000000a3', '00000000000000a2', 'model.pkl', 'io')"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            failed = dict(conn.execute(text("SELECT span_id, failed FROM run_io WHERE direction = 'out'")).all())
+            edges = conn.execute(text("SELECT consumer_id, producer_id, via FROM run_edges")).all()
+        assert {k: bool(v) for k, v in failed.items()} == {
+            "00000000000000a1": False,
+            "00000000000000a2": True,
+            "00000000000000a4": False,
+        }
+        assert [tuple(e) for e in edges] == [("00000000000000a3", "00000000000000a1", "model.pkl")]
+    finally:
+        engine.dispose()

@@ -1,5 +1,6 @@
 """Property: whatever order spans arrive in, and however they are split into batches, the stored lineage equals
-the in-order one and DESIGN §2's definition, computed here independently in plain Python."""
+the in-order one and DESIGN §2's definition, computed here independently in plain Python (failed runs included:
+they produce only when no successful run qualifies)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class PlannedRun:
     outputs: tuple[str, ...]
     links: tuple[int, ...]  # indexes of other runs
     rank: int  # order of span ids, independent of times, for tie-breaking
+    failed: bool = False
 
 
 @st.composite
@@ -47,6 +49,7 @@ def pipelines(draw: st.DrawFn) -> list[PlannedRun]:
                 if draw(st.booleans())
                 else (),
                 rank=ranks[i],
+                failed=draw(st.sampled_from([False, False, True])),
             )
         )
     return runs
@@ -58,19 +61,22 @@ def expected_edges(runs: list[PlannedRun]) -> set[tuple[int, int, str, str]]:
     for r in runs:
         for x in r.inputs:
             producers = [p for p in runs if x in p.outputs and p.index != r.index]
-            ended = [p for p in producers if p.end <= r.start]
-            if ended:
-                best = max(ended, key=lambda p: (p.end, p.rank))
-            else:
-                started = [p for p in producers if p.start < r.start]
-                if not started:
-                    continue
-                best = max(started, key=lambda p: (p.start, p.rank))
-            edges.add((r.index, best.index, x, "io"))
+            best = _choose([p for p in producers if not p.failed], r) or _choose([p for p in producers if p.failed], r)
+            if best is not None:
+                edges.add((r.index, best.index, x, "io"))
         for target in r.links:
             if target != r.index:
                 edges.add((r.index, target, "", "link"))
     return edges
+
+
+def _choose(producers: list[PlannedRun], consumer: PlannedRun) -> PlannedRun | None:
+    """The latest producer that ended before the consumer started, else the latest that started before it."""
+    ended = [p for p in producers if p.end <= consumer.start]
+    if ended:
+        return max(ended, key=lambda p: (p.end, p.rank))
+    started = [p for p in producers if p.start < consumer.start]
+    return max(started, key=lambda p: (p.start, p.rank)) if started else None
 
 
 class Copy:
@@ -99,6 +105,7 @@ class Copy:
             kind="INTERNAL",
             start_ns=BASE_NS + run.start,
             end_ns=BASE_NS + run.end,
+            status_code="ERROR" if run.failed else "UNSET",
             attributes=attrs,
             links=tuple(
                 SpanLinkRecord(trace_id=f"{self.prefix}{'0' * 24}{t + 1:01x}", span_id=self.span_id(self.runs[t]))
