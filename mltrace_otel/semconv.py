@@ -12,6 +12,9 @@ GIT_HASH = "mltrace.code.git_hash"
 GIT_TAGS = "mltrace.code.git_tags"
 CODE_SNAPSHOT = "mltrace.code.snapshot"
 NOTES = "mltrace.notes"
+# Seconds a dependency may have started before this run before the run counts as stale (mltrace 0.17's
+# staleness_threshold, recorded per run); absent: MLTRACE_STALENESS_DAYS applies.
+STALENESS_THRESHOLD = "mltrace.staleness_threshold"
 # Explicit IO pointer kinds, one "name=kind" string per pointer; overrides the kind inferred from the name.
 IO_KINDS = "mltrace.io.kinds"
 

@@ -1,4 +1,6 @@
-"""Staleness (DESIGN §2): computed when asked, pointer-level, parallel shards are siblings, the window is honoured."""
+"""Staleness (DESIGN §2), computed when asked: mltrace 0.17's two rules (a dependency that started too long ago; a
+newer successful run of its component that this run ignored) and the live one (a pointer it read was rewritten).
+Parallel shards are siblings, failed runs are not fresher versions, the threshold is honoured per run."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy import Engine
 from mltrace_otel.config import ConfigError
 from mltrace_otel.queries.errors import InvalidArgument
 from mltrace_otel.queries.records import StaleReason
-from mltrace_otel.queries.staleness import describe_age, stale_reasons
+from mltrace_otel.queries.staleness import NEWER_RUN, REWRITTEN, TOO_OLD, describe_age, stale_reasons
 from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import count_statements, run_record
@@ -38,7 +40,7 @@ def test_a_newer_run_of_the_same_component_writing_the_same_pointer_supersedes_t
     ingest_spans(engine, [etl_old, train, etl_new])
 
     [reason] = reasons_of(engine, train)
-    assert reason.dependency_id == etl_old.span_id
+    assert reason.dependency_id == etl_old.span_id and reason.kind == REWRITTEN
     assert reason.newer_run_id == etl_new.span_id
     # A sentence naming the dependency, the newer run and the pointer it rewrote.
     assert etl_old.span_id in reason.reason and etl_new.span_id in reason.reason
@@ -159,7 +161,7 @@ def test_a_dependency_older_than_the_window_is_reported_with_its_age(engine: Eng
     ingest_spans(engine, [etl, train])
 
     [reason] = reasons_of(engine, train)
-    assert reason.dependency_id == etl.span_id and reason.newer_run_id is None
+    assert reason.dependency_id == etl.span_id and reason.newer_run_id is None and reason.kind == TOO_OLD
     assert "45 days" in reason.reason and "30 days" in reason.reason
     assert reasons_of(engine, train, timedelta(days=60)) == []
 
@@ -189,12 +191,17 @@ def test_a_dependency_can_be_both_superseded_and_old(engine: Engine) -> None:
     assert all(r.dependency_id == etl_old.span_id for r in reasons)
 
 
-def test_span_link_dependencies_age_but_are_never_superseded(engine: Engine) -> None:
+def test_span_link_dependencies_age_and_have_newer_runs_but_are_never_rewritten(engine: Engine) -> None:
     upstream = run_record("label", 0, 1)
     consumer = run_record("train", 40 * DAY, 40 * DAY + 1, links=[upstream.span_id])
-    ingest_spans(engine, [upstream, consumer, run_record("label", 2, 3)])
-    [reason] = reasons_of(engine, consumer)
-    assert reason.dependency_id == upstream.span_id and "40 days" in reason.reason
+    newer = run_record("label", 2, 3)
+    ingest_spans(engine, [upstream, consumer, newer])
+    reasons = reasons_of(engine, consumer)
+    assert [(r.kind, r.dependency_id, r.newer_run_id) for r in reasons] == [
+        (NEWER_RUN, upstream.span_id, newer.span_id),
+        (TOO_OLD, upstream.span_id, None),
+    ]
+    assert "40 days" in reasons[1].reason
 
 
 def test_every_requested_id_gets_an_entry_in_one_statement(engine: Engine) -> None:
@@ -220,3 +227,159 @@ def test_a_window_that_is_not_positive_is_refused(engine: Engine) -> None:
 )
 def test_ages_read_as_people_say_them(seconds: int, said: str) -> None:
     assert describe_age(seconds * 10**9) == said
+
+
+# mltrace 0.17's first rule: age is measured from the dependency's start, with the threshold the run was recorded with.
+
+
+def test_age_is_measured_from_the_dependency_s_start_not_its_end(engine: Engine) -> None:
+    # mltrace's stale.py: a run that started two months ago and only just finished is two months old.
+    long_job = run_record("some_old_component", 0, 60 * DAY - 10, outputs=["model_1"])
+    inference = run_record("inference", 60 * DAY, 60 * DAY + 1, inputs=["model_1"])
+    ingest_spans(engine, [long_job, inference])
+    [reason] = reasons_of(engine, inference)
+    assert (reason.kind, reason.dependency_id) == (TOO_OLD, long_job.span_id)
+    assert "started 60 days before this run started" in reason.reason
+
+
+def test_the_threshold_a_run_was_recorded_with_wins_over_the_default(engine: Engine) -> None:
+    etl = run_record("etl", 0, 1, outputs=["data.csv"])
+    strict = run_record(
+        "train", 2 * DAY, 2 * DAY + 1, inputs=["data.csv"], attributes={"mltrace.staleness_threshold": DAY}
+    )
+    lenient = run_record(
+        "train", 45 * DAY, 45 * DAY + 1, inputs=["data.csv"], attributes={"mltrace.staleness_threshold": 60 * DAY}
+    )
+    default = run_record("train", 3 * DAY, 3 * DAY + 1, inputs=["data.csv"])
+    ingest_spans(engine, [etl, strict, lenient, default])
+    [reason] = reasons_of(engine, strict)
+    assert reason.kind == TOO_OLD and "2 days" in reason.reason and "(staleness threshold: 24 hours)" in reason.reason
+    assert reasons_of(engine, lenient) == []
+    assert reasons_of(engine, default) == []
+
+
+@pytest.mark.parametrize("threshold", ["soon", -5, 0, True, [1]])
+def test_a_recorded_threshold_that_means_nothing_falls_back_to_the_default(engine: Engine, threshold: object) -> None:
+    etl = run_record("etl", 0, 1, outputs=["data.csv"])
+    train = run_record(
+        "train", 45 * DAY, 45 * DAY + 1, inputs=["data.csv"], attributes={"mltrace.staleness_threshold": threshold}
+    )
+    ingest_spans(engine, [etl, train])
+    [reason] = reasons_of(engine, train)
+    assert reason.kind == TOO_OLD and "(staleness threshold: 30 days)" in reason.reason
+
+
+# mltrace 0.17's second rule: a newer successful run of the dependency's component that this run did not use.
+
+
+def test_mltrace_s_stale_scenario_a_retrain_inference_ignored_and_a_two_month_old_dependency(engine: Engine) -> None:
+    training_0 = run_record("training", 60 * DAY, 60 * DAY + 1, inputs=["0"], outputs=["model_0"])
+    old = run_record("some_old_component", 0, 60 * DAY + 2, inputs=["1"], outputs=["model_1"])
+    training_2 = run_record("training", 60 * DAY + 3, 60 * DAY + 4, inputs=["2"], outputs=["model_2"])
+    inference = run_record("inference", 60 * DAY + 5, 60 * DAY + 6, inputs=["model_0", "model_1"])
+    ingest_spans(engine, [training_0, old, training_2, inference])
+
+    reasons = reasons_of(engine, inference)
+    assert [(r.kind, r.dependency_id, r.newer_run_id) for r in reasons] == [
+        (TOO_OLD, old.span_id, None),
+        (NEWER_RUN, training_0.span_id, training_2.span_id),
+    ]
+    newer = reasons[1].reason
+    assert f"training run {training_0.span_id} is not the latest" in newer
+    assert f"training run {training_2.span_id} started" in newer and "did not use it" in newer
+
+
+def test_a_newer_run_that_this_run_also_consumed_is_not_fresher(engine: Engine) -> None:
+    shard_a = run_record("preprocess", 0, 1, outputs=["part-a"])
+    shard_b = run_record("preprocess", 5, 6, outputs=["part-b"])  # started after shard_a ended
+    train = run_record("train", 10, 11, inputs=["part-a", "part-b"])
+    ingest_spans(engine, [shard_a, shard_b, train])
+    assert reasons_of(engine, train) == []
+
+
+def test_a_124_shard_fan_in_with_sequential_shards_gives_zero_warnings(engine: Engine) -> None:
+    # Every shard started after the one before it ended: each is "newer" than the others, and all were read.
+    shards = [run_record("preprocess", 2 * i, 2 * i + 1, outputs=[f"part-{i}"]) for i in range(124)]
+    train = run_record("train", 300, 301, inputs=[f"part-{i}" for i in range(124)])
+    ingest_spans(engine, [*shards, train])
+    assert reasons_of(engine, train) == []
+
+
+def test_a_shard_the_run_skipped_makes_the_earlier_shards_stale(engine: Engine) -> None:
+    shards = [run_record("preprocess", 2 * i, 2 * i + 1, outputs=[f"part-{i}"]) for i in range(5)]
+    train = run_record("train", 20, 21, inputs=[f"part-{i}" for i in range(4)])  # part-4 left out
+    ingest_spans(engine, [*shards, train])
+    reasons = reasons_of(engine, train)
+    assert [(r.kind, r.dependency_id, r.newer_run_id) for r in reasons] == [
+        (NEWER_RUN, shards[i].span_id, shards[4].span_id) for i in range(4)
+    ]
+
+
+def test_a_failed_newer_run_is_an_attempt_not_a_fresher_version(engine: Engine) -> None:
+    training = run_record("training", 0, 1, outputs=["model_0"])
+    failed_retrain = run_record("training", 2, 3, outputs=["model_1"], status="ERROR")
+    inference = run_record("inference", 4, 5, inputs=["model_0"])
+    ingest_spans(engine, [training, failed_retrain, inference])
+    assert reasons_of(engine, inference) == []
+
+
+def test_a_newer_run_must_start_after_the_dependency_ended_and_before_this_run_started(engine: Engine) -> None:
+    training = run_record("training", 0, 10, outputs=["model_0"])
+    overlapping = run_record("training", 5, 12, outputs=["model_1"])  # started while training still ran
+    later = run_record("training", 30, 31, outputs=["model_2"])  # started after inference started
+    inference = run_record("inference", 20, 25, inputs=["model_0"])
+    ingest_spans(engine, [training, overlapping, later, inference])
+    assert reasons_of(engine, inference) == []
+
+
+def test_the_newest_ignored_run_is_named(engine: Engine) -> None:
+    training = run_record("training", 0, 1, outputs=["model_0"])
+    retrains = [run_record("training", 2 + i, 3 + i, outputs=[f"model_{i + 1}"]) for i in range(3)]
+    inference = run_record("inference", 10, 11, inputs=["model_0"])
+    ingest_spans(engine, [training, *retrains, inference])
+    [reason] = reasons_of(engine, inference)
+    assert (reason.kind, reason.newer_run_id) == (NEWER_RUN, retrains[-1].span_id)
+
+
+def test_an_incremental_update_that_skipped_the_latest_model_is_stale(engine: Engine) -> None:
+    first = run_record("train", 0, 1, outputs=["model_1.pkl"])
+    second = run_record("train", 2, 3, inputs=["model_1.pkl"], outputs=["model_2.pkl"])
+    third = run_record("train", 4, 5, inputs=["model_1.pkl"], outputs=["model_3.pkl"])  # should have read model_2
+    ingest_spans(engine, [first, second, third])
+    with engine.connect() as conn:
+        found = stale_reasons(conn, [second.span_id, third.span_id])
+    assert found[second.span_id] == []
+    assert [(r.kind, r.newer_run_id) for r in found[third.span_id]] == [(NEWER_RUN, second.span_id)]
+
+
+def test_a_failed_rewrite_does_not_supersede(engine: Engine) -> None:
+    etl = run_record("etl", 0, 1, outputs=["data.csv"])
+    train = run_record("train", 2, 3, inputs=["data.csv"])
+    failed_etl = run_record("etl", 10, 11, outputs=["data.csv"], status="ERROR")
+    ingest_spans(engine, [etl, train, failed_etl])
+    assert reasons_of(engine, train) == []
+
+
+def test_all_three_rules_on_one_dependency_in_a_fixed_order(engine: Engine) -> None:
+    etl = run_record("etl", 0, 1, outputs=["data.csv", "extra.csv"])
+    newer = run_record("etl", 35 * DAY, 35 * DAY + 1, outputs=["other.csv"])
+    train = run_record("train", 40 * DAY, 40 * DAY + 1, inputs=["data.csv"])
+    rewrite = run_record("etl", 41 * DAY, 41 * DAY + 1, outputs=["data.csv"])
+    ingest_spans(engine, [etl, newer, train, rewrite])
+    reasons = reasons_of(engine, train)
+    assert [(r.kind, r.newer_run_id) for r in reasons] == [
+        (REWRITTEN, rewrite.span_id),
+        (NEWER_RUN, newer.span_id),
+        (TOO_OLD, None),
+    ]
+    assert all(r.dependency_id == etl.span_id for r in reasons)
+
+
+def test_the_newer_run_rule_costs_one_step_per_shard_not_one_per_pair(engine: Engine) -> None:
+    # 2,000 sequential shards all read by one run: still one statement, and silent.
+    shards = [run_record("preprocess", i, i + 0.5, outputs=[f"part-{i}"]) for i in range(2_000)]
+    train = run_record("train", 3_000, 3_001, inputs=[f"part-{i}" for i in range(2_000)])
+    ingest_spans(engine, [*shards, train])
+    with engine.connect() as conn, count_statements(engine) as counter:
+        assert stale_reasons(conn, [train.span_id]) == {train.span_id: []}
+    assert counter.count == 1

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from graphql_server.context import Info
+from graphql_server.types.StaleKind import StaleKind
 from mltrace_otel.queries.records import StaleReason as StaleReasonRecord
 
 if TYPE_CHECKING:
@@ -15,14 +16,15 @@ if TYPE_CHECKING:
 ComponentRunRef = Annotated["ComponentRun", strawberry.lazy("graphql_server.types.ComponentRun")]
 
 
-@strawberry.type(description="One reason a run is stale: a superseded or too-old dependency.")
+@strawberry.type(description="One reason a run is stale: a rewritten, superseded or too-old dependency.")
 class StaleReason:
     record: strawberry.Private[StaleReasonRecord]
     reason: str = strawberry.field(description="A sentence saying what is stale and why.")
+    kind: StaleKind = strawberry.field(description="The rule behind the reason.")
 
     @classmethod
     def from_record(cls, record: StaleReasonRecord) -> StaleReason:
-        return cls(record=record, reason=record.reason)
+        return cls(record=record, reason=record.reason, kind=StaleKind(record.kind))
 
     @strawberry.field
     def dependency_id(self) -> strawberry.ID:
@@ -32,7 +34,7 @@ class StaleReason:
     async def dependency(self, info: Info) -> ComponentRunRef | None:
         return await _run(info, self.record.dependency_id)
 
-    @strawberry.field(description="The newer run of the same component that superseded the dependency, if any.")
+    @strawberry.field(description="The newer run of the dependency's component behind a REWRITTEN or NEWER_RUN reason.")
     def newer_run_id(self) -> strawberry.ID | None:
         return strawberry.ID(self.record.newer_run_id) if self.record.newer_run_id else None
 

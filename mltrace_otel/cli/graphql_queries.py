@@ -11,7 +11,7 @@ fragment RunFields on ComponentRun {
   outputs { name kind flagged }
   dependencyEdges { via kind run { id componentName name } }
   dependentEdges { via kind run { id componentName name } }
-  stale { reason dependencyId newerRunId }
+  stale { reason kind dependencyId newerRunId }
   gitHash gitTags notes serviceName testResults
 }
 """

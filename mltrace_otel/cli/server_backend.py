@@ -94,7 +94,7 @@ def run_view(d: dict[str, Any]) -> RunView:
         outputs=[_pointer(p) for p in d["outputs"]],
         dependencies=_neighbours(d["dependencyEdges"]),
         dependents=_neighbours(d["dependentEdges"]),
-        stale=[StaleView(s["dependencyId"], s["reason"], s["newerRunId"]) for s in d["stale"]],
+        stale=[StaleView(s["dependencyId"], s["reason"], s["newerRunId"], s["kind"].lower()) for s in d["stale"]],
         git_hash=d["gitHash"],
         git_tags=list(d["gitTags"]),
         notes=d["notes"],

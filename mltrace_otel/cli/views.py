@@ -25,6 +25,7 @@ class StaleView:
     dependency_id: str
     reason: str
     newer_run_id: str | None = None
+    kind: str = ""  # "rewritten", "newer_run" or "too_old"
 
 
 @dataclass(frozen=True)

@@ -153,4 +153,5 @@ class Page:
 class StaleReason:
     dependency_id: str
     reason: str
+    kind: str  # "rewritten", "newer_run" or "too_old" (queries/staleness.py)
     newer_run_id: str | None = None

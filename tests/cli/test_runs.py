@@ -80,6 +80,7 @@ def test_history_shows_one_component_with_staleness(cli: Invoke, pipeline: Pipel
             "dependency_id": pipeline.ingest.span_id,
             "reason": run["stale"][0]["reason"],
             "newer_run_id": pipeline.ingest_rerun.span_id,
+            "kind": "rewritten",
         }
     ]
 
