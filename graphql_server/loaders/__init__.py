@@ -13,6 +13,7 @@ from graphql_server.loaders.pointer_producers import PointerProducersLoader
 from graphql_server.loaders.run_by_id import RunByIdLoader
 from graphql_server.loaders.run_dependencies import RunDependenciesLoader
 from graphql_server.loaders.run_dependents import RunDependentsLoader
+from graphql_server.loaders.run_failed_attempts import RunFailedAttemptsLoader
 from graphql_server.loaders.run_io import RunIOLoader
 from graphql_server.loaders.run_stale_reasons import RunStaleReasonsLoader
 
@@ -24,6 +25,7 @@ class Loaders:
     run_dependencies: RunDependenciesLoader
     run_dependents: RunDependentsLoader
     run_stale_reasons: RunStaleReasonsLoader
+    run_failed_attempts: RunFailedAttemptsLoader
     component_by_name: ComponentByNameLoader
     pointer_by_name: PointerByNameLoader
     pointer_producers: PointerProducersLoader
@@ -40,6 +42,7 @@ class Loaders:
             run_dependencies=RunDependenciesLoader(db),
             run_dependents=RunDependentsLoader(db),
             run_stale_reasons=RunStaleReasonsLoader(db),
+            run_failed_attempts=RunFailedAttemptsLoader(db),
             component_by_name=ComponentByNameLoader(db),
             pointer_by_name=pointer_by_name,
             pointer_producers=PointerProducersLoader(db),

@@ -23,10 +23,12 @@ from mltrace_otel.queries.records import IOPointer as IOPointerRecord
 
 if TYPE_CHECKING:
     from graphql_server.types.DependencyEdge import DependencyEdge
+    from graphql_server.types.FailedAttempt import FailedAttempt
     from graphql_server.types.StaleReason import StaleReason
 
 StaleReasonRef = Annotated["StaleReason", strawberry.lazy("graphql_server.types.StaleReason")]
 DependencyEdgeRef = Annotated["DependencyEdge", strawberry.lazy("graphql_server.types.DependencyEdge")]
+FailedAttemptRef = Annotated["FailedAttempt", strawberry.lazy("graphql_server.types.FailedAttempt")]
 
 
 @strawberry.type(description="A run of a pipeline component: one OTel span that carries mltrace.component.")
@@ -181,6 +183,16 @@ class ComponentRun:
 
         reasons = await info.context.loaders.run_stale_reasons.load(self.record.id)
         return [StaleReason.from_record(r) for r in reasons]
+
+    @strawberry.field(
+        description="Failed runs that meant to rewrite some of this run's outputs after it, newest first (failed "
+        "runs do not produce: this run stays their producer)."
+    )
+    async def newer_failed_attempts(self, info: Info) -> list[FailedAttemptRef]:
+        from graphql_server.types.FailedAttempt import FailedAttempt
+
+        attempts = await info.context.loaders.run_failed_attempts.load(self.record.id)
+        return [FailedAttempt.from_record(a) for a in attempts]
 
     @strawberry.field(description="Source of the function that ran, when it was captured.")
     async def code_snapshot(self, info: Info) -> str | None:

@@ -16,6 +16,7 @@ from mltrace_otel.cli.views import (
     ComponentView,
     DependencyView,
     EdgeView,
+    FailedAttemptView,
     GraphView,
     InspectView,
     PointerView,
@@ -32,7 +33,7 @@ from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs
 from mltrace_otel.queries.details import RunDetails, run_details
 from mltrace_otel.queries.lineage import Direction, lineage
-from mltrace_otel.queries.records import Component, Edge, IOPointer, Page, Run
+from mltrace_otel.queries.records import Component, Edge, IOPointer, Page, Run, ns_to_datetime
 from mltrace_otel.queries.review import review
 from mltrace_otel.store.engine import get_engine
 
@@ -98,6 +99,10 @@ def run_views(conn: Connection, runs: Sequence[Run], *, with_code: bool = False)
             service_name=run.service_name,
             code_snapshot=d.code_snapshot,
             test_results=run.test_results,
+            newer_failed_attempts=[
+                FailedAttemptView(a.run_id, a.component, list(a.pointers), ns_to_datetime(a.end_ns), a.reason)
+                for a in d.failed_attempts
+            ],
         )
     return views
 

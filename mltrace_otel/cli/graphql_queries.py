@@ -12,6 +12,7 @@ fragment RunFields on ComponentRun {
   dependencyEdges { via kind run { id componentName name } }
   dependentEdges { via kind run { id componentName name } }
   stale { reason kind dependencyId newerRunId }
+  newerFailedAttempts { runId component pointers endTime reason }
   gitHash gitTags notes serviceName testResults
 }
 """

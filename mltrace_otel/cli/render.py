@@ -57,10 +57,12 @@ def status_text(run: RunView) -> Text:
 
 
 def markers(run: RunView) -> Text:
-    """The trace markers: failed, stale (with count), flagged outputs."""
+    """The trace markers: failed, a newer attempt failed, stale (with count), flagged outputs."""
     parts = Text()
     if run.failed:
         parts.append(" ✗ failed", style=FAILED)
+    if run.newer_failed_attempts:
+        parts.append(f" ✗ newer attempt failed ({len(run.newer_failed_attempts)})", style=FAILED)
     if run.stale:
         parts.append(f" ⚠ stale ({len(run.stale)})", style=STALE)
     flagged = [p.name for p in run.outputs if p.flagged]
@@ -165,6 +167,8 @@ def inspect_view(found: InspectView) -> RenderableType:
         row("stale", reasons)
     else:
         row("stale", Text("no: every dependency is current", style=DIM))
+    if run.newer_failed_attempts:
+        row("newer attempts", Text("\n").join(Text("✗ " + a.reason, style=FAILED) for a in run.newer_failed_attempts))
     row("notes", run.notes)
     if run.test_results:
         row("tests", Text("\n".join(json.dumps(t, sort_keys=True) for t in run.test_results)))

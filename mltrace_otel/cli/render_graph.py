@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mltrace_otel.cli.render import DIM, STALE, format_duration, format_time, markers, pointer_list
+from mltrace_otel.cli.render import DIM, FAILED, STALE, format_duration, format_time, markers, pointer_list
 from mltrace_otel.cli.views import GraphView, RunView
+from mltrace_otel.queries.lineage_tree import neighbours_of, tree_rows
 
 
-def _neighbours(graph: GraphView) -> dict[str, dict[str, list[str]]]:
-    """Per run, the next runs away from the root (dependencies upstream, dependents downstream) and the vias."""
-    upstream = graph.direction == "upstream"
-    found: defaultdict[str, dict[str, list[str]]] = defaultdict(dict)
-    for edge in graph.edges:
-        near, far = (edge.consumer_id, edge.producer_id) if upstream else (edge.producer_id, edge.consumer_id)
-        vias = found[near].setdefault(far, [])
-        if edge.via and edge.via not in vias:
-            vias.append(edge.via)
-    return found
+def _neighbours(graph: GraphView) -> dict[str, list[tuple[str, list[str]]]]:
+    """Per run, the next runs away from the root (dependencies upstream, dependents downstream) and the vias,
+    oldest first."""
+    starts = {r.id: r.start for r in graph.runs}
+    edges = [e for e in graph.edges if e.consumer_id in starts and e.producer_id in starts]
+    return neighbours_of(edges, upstream=graph.direction == "upstream", order=lambda rid: (starts[rid], rid))
 
 
 def _label(run: RunView, vias: list[str], *, repeated: bool) -> Text:
@@ -46,25 +41,22 @@ def trace_tree(graph: GraphView) -> Tree:
     upstream = graph.direction == "upstream"
     title = f"trace of {graph.output}" if upstream else f"downstream of {graph.output}"
     tree = Tree(Text(title, style="bold"))
-    expanded: set[str] = set()
-    # Iterative depth-first walk: a thousand-run-deep pipeline must not hit Python's recursion limit.
-    stack: list[tuple[Tree, str, list[str]]] = [(tree, rid, []) for rid in reversed(graph.roots) if rid in runs]
-    while stack:
-        parent, rid, vias = stack.pop()
-        run = runs[rid]
-        repeated = rid in expanded
-        node = parent.add(_label(run, vias, repeated=repeated))
-        if repeated:
+    nodes: list[Tree] = []
+    for row in tree_rows([r for r in graph.roots if r in runs], neighbours):
+        run = runs[row.run_id]
+        parent = tree if row.parent is None else nodes[row.parent]
+        node = parent.add(_label(run, list(row.via), repeated=row.repeated))
+        nodes.append(node)
+        if row.repeated:
             continue
-        expanded.add(rid)
         for reason in run.stale:
             node.add(Text("⚠ " + reason.reason, style=STALE))
-        shown = neighbours.get(rid, {})
-        beyond = len({n.run_id for n in (run.dependencies if upstream else run.dependents)} - set(shown))
+        for attempt in run.newer_failed_attempts:
+            node.add(Text("✗ " + attempt.reason, style=FAILED))
+        shown = {far for far, _ in neighbours.get(run.id, ())}
+        beyond = len({n.run_id for n in (run.dependencies if upstream else run.dependents)} - shown)
         if beyond:
             node.add(Text(f"… {beyond} more beyond --depth or the node cap", style=DIM))
-        ordered = sorted(shown.items(), key=lambda item: (runs[item[0]].start, item[0]))
-        stack.extend((node, child, child_vias) for child, child_vias in reversed(ordered))
     return tree
 
 
@@ -86,7 +78,7 @@ def lineage_table(graph: GraphView) -> Table:
     table.add_column("depends on" if upstream else "used by")
     ordered = sorted(graph.runs, key=lambda r: (graph.depths.get(r.id, 0), r.start, r.id))
     for run in ordered:
-        near = neighbours.get(run.id, {})
+        near = [far for far, _ in neighbours.get(run.id, ())]
         table.add_row(
             str(graph.depths.get(run.id, 0)),
             Text(run.id),

@@ -21,6 +21,7 @@ from mltrace_otel.cli.views import (
     ComponentView,
     DependencyView,
     EdgeView,
+    FailedAttemptView,
     GraphView,
     InspectView,
     PointerView,
@@ -101,6 +102,10 @@ def run_view(d: dict[str, Any]) -> RunView:
         service_name=d["serviceName"],
         code_snapshot=d.get("codeSnapshot"),
         test_results=list(d["testResults"] or []),
+        newer_failed_attempts=[
+            FailedAttemptView(a["runId"], a["component"], list(a["pointers"]), _time(a["endTime"]), a["reason"])
+            for a in d["newerFailedAttempts"]
+        ],
     )
 
 

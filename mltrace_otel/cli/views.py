@@ -29,6 +29,17 @@ class StaleView:
 
 
 @dataclass(frozen=True)
+class FailedAttemptView:
+    """A failed run that meant to rewrite some of this run's outputs after it (it did not produce them)."""
+
+    run_id: str
+    component: str
+    pointers: list[str]
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class DependencyView:
     """One neighbour of a run: the run it depends on (or that depends on it) and through what."""
 
@@ -60,6 +71,7 @@ class RunView:
     service_name: str | None
     code_snapshot: str | None = None
     test_results: list[dict[str, Any]] = field(default_factory=list)
+    newer_failed_attempts: list[FailedAttemptView] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

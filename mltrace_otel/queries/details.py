@@ -1,4 +1,5 @@
-"""Everything about a set of runs at once (IO, dependencies, dependents, staleness, code), for the CLI and API.
+"""Everything about a set of runs at once (IO, dependencies, dependents, staleness, failed attempts, code), for the
+CLI and API.
 
 A fixed number of statements for any number of runs: each part is one batched query.
 """
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, select
 
+from mltrace_otel.queries.failed_attempts import FailedAttempt, newer_failed_attempts
 from mltrace_otel.queries.linked_runs import dependency_runs, dependent_runs
 from mltrace_otel.queries.records import Edge, Run, RunIO, StaleReason
 from mltrace_otel.queries.runs import chunks, run_io_by_ids
@@ -27,6 +29,7 @@ class RunDetails:
     stale: list[StaleReason]
     code_snapshot: str | None
     neighbours: dict[str, Run]  # the runs at the other end of dependencies and dependents
+    failed_attempts: list[FailedAttempt]  # failed runs that meant to rewrite its outputs since
 
 
 def snapshots_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, str]:
@@ -47,6 +50,7 @@ def run_details(
     deps = dependency_runs(conn, ids)
     dependents = dependent_runs(conn, ids)
     stale = stale_reasons(conn, ids, window)
+    attempts = newer_failed_attempts(conn, ids)
     code = snapshots_by_hash(conn, [by_id[r].code_hash or "" for r in ids]) if with_code else {}
     return {
         rid: RunDetails(
@@ -57,6 +61,7 @@ def run_details(
             stale=stale[rid],
             code_snapshot=code.get(by_id[rid].code_hash or ""),
             neighbours={run.id: run for _, run in (*deps[rid], *dependents[rid])},
+            failed_attempts=attempts[rid],
         )
         for rid in ids
     }

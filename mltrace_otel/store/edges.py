@@ -8,6 +8,8 @@ a pure function of the stored runs, so after every batch we recompute exactly th
 1. the new runs' own inputs (they have no edges yet: insert only), and
 2. already-stored consumers of the new runs' outputs that started at or after them (a late producer may now be
    the right one: delete and recompute). In-order arrival finds none, so this costs one cheap statement.
+Inputs of a run that opted out of lineage through inputs (``traced`` false: mltrace's
+``set_dependencies_from_inputs=False``) take part in neither.
 The result equals the in-order one. The batch's new inputs and outputs arrive as a relation built by
 store/bulk.py (array parameters on Postgres, a temp table on SQLite), so each step is one set-based statement
 however large the batch.
@@ -77,10 +79,13 @@ def _find_affected(dialect: str, new_outputs: str) -> Any:
     if dialect == "postgresql":
         join = """CROSS JOIN LATERAL (
     SELECT r.span_id, r.pointer, r.start_ns FROM run_io r
-    WHERE r.pointer = o.pointer AND r.direction = 'in' AND r.start_ns >= o.start_ns
+    WHERE r.pointer = o.pointer AND r.direction = 'in' AND r.start_ns >= o.start_ns AND r.traced = true
 ) i"""
     else:
-        join = "JOIN run_io i ON i.pointer = o.pointer AND i.direction = 'in' AND i.start_ns >= o.start_ns"
+        join = (
+            "JOIN run_io i ON i.pointer = o.pointer AND i.direction = 'in' AND i.start_ns >= o.start_ns"
+            " AND i.traced = true"
+        )
     return text(f"SELECT DISTINCT i.span_id, i.pointer, i.start_ns FROM {new_outputs} o {join}")
 
 

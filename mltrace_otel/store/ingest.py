@@ -57,12 +57,14 @@ class RunFacts(NamedTuple):
     explicit_kinds: tuple[tuple[str, str], ...]  # (pointer, kind value) declared by the span
 
 
-# A prepared run: (span_id, start_ns, end_ns, *RunFacts, linked span ids, failed). A plain tuple on purpose: the
+# A prepared run: (span_id, start_ns, end_ns, *RunFacts, linked span ids, failed, traced). failed: its status is
+# ERROR; traced: lineage follows its inputs to their producers (mltrace's set_dependencies_from_inputs; a run that
+# names its dependencies explicitly turns it off). A plain tuple on purpose: the
 # collector untracks an exact tuple of strings, ints and such tuples at its first pass (never a NamedTuple), so a
 # batch waiting for its transaction does not grow the long-lived heap that full collections walk.
 _Run: TypeAlias = tuple[
     str, int, int, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None, str | None,
-    tuple[tuple[str, str], ...], tuple[str, ...], bool,
+    tuple[tuple[str, str], ...], tuple[str, ...], bool, bool,
 ]  # fmt: skip
 
 
@@ -142,7 +144,7 @@ SPAN_COLUMNS = (
     "scope",
     "ingested_ns",
 )
-RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns", "failed")
+RUN_IO_COLUMNS = ("span_id", "direction", "pointer", "component", "start_ns", "end_ns", "failed", "traced")
 POINTER_COLUMNS = ("name", "kind", "created_ns")
 COMPONENT_COLUMNS = ("name", "description", "description_ns", "owner", "owner_ns", "created_ns")
 
@@ -255,7 +257,8 @@ def prepare_spans(records: Iterable[SpanRecord], now_ns: int | None = None) -> P
         if facts is not None:
             linked = tuple(link.span_id for link in record.links) if record.links else ()
             failed = record.status_code == "ERROR"
-            runs[span_id] = (span_id, record.start_ns, record.end_ns, *facts, linked, failed)
+            traced = record.attributes.get(semconv.DEPENDENCIES_FROM_INPUTS) is not False
+            runs[span_id] = (span_id, record.start_ns, record.end_ns, *facts, linked, failed, traced)
     return batch
 
 
@@ -319,6 +322,7 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: 
         kinds,
         linked,
         failed,
+        traced,
     ) in runs:
         # One row per component, carrying the batch's latest description and owner (by run start time).
         comp = comps.get(component)
@@ -338,9 +342,14 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: 
         for tag in run_tags:
             tags.add((component, tag))
         declared = dict(kinds) if kinds else None
-        for direction, names, staged in (("in", inputs, new_inputs), ("out", outputs, new_outputs)):
+        # Inputs lineage does not follow get no edge now, nor from a producer arriving later (edges.py).
+        unstaged: list[tuple[str, str, int]] = []
+        for direction, names, staged in (
+            ("in", inputs, new_inputs if traced else unstaged),
+            ("out", outputs, new_outputs),
+        ):
             for name in names:
-                io_rows.append((span_id, direction, name, component, start_ns, end_ns, failed))
+                io_rows.append((span_id, direction, name, component, start_ns, end_ns, failed, traced))
                 staged.append((span_id, name, start_ns))
                 kind = declared.get(name) if declared else None
                 if kind:

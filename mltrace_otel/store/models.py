@@ -137,6 +137,9 @@ run_io = Table(
     Column("start_ns", BigInteger, nullable=False),
     Column("end_ns", BigInteger, nullable=False),
     Column("failed", Boolean, nullable=False, server_default=text("false")),
+    # Inputs only: false when lineage does not follow this input to its producer (the run named its dependencies
+    # itself: mltrace's set_dependencies_from_inputs=False). Always true for outputs.
+    Column("traced", Boolean, nullable=False, server_default=text("true")),
 )
 # Inputs/outputs of given runs (DataLoaders, details).
 Index("ix_run_io_span_id", run_io.c.span_id)

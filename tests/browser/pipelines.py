@@ -4,8 +4,8 @@ Built as :class:`SpanRecord` s and stored with ``ingest_spans`` (the path every 
 what an instrumented pipeline or an OTLP sender would have stored:
 
 - ``industry_pipeline``: ingest -> clean -> featurize -> train -> evaluate -> serve, with owners, tags, code
-  snapshots, git commits, before/after test results, plain child spans, a span link, a failed training attempt
-  and a re-run of ``clean`` that makes the downstream runs stale.
+  snapshots, git commits, before/after test results, plain child spans, a span link, a failed training attempt,
+  a re-run of ``clean`` that makes the downstream runs stale and a failed attempt to serve predictions again.
 - ``fan_in_pipeline``: shards that each run extract -> clean -> validate -> featurize, merged into one training
   run and an evaluation (124 shards: 499 runs).
 - ``wide_trace``: one OTel trace of N spans (a root, children, grandchildren) for the waterfall.
@@ -131,6 +131,7 @@ class IndustryIds:
     train_failed: str
     evaluate: str
     serve: list[str]
+    serve_failed: str
     clean_rerun: str
     predictions: list[str]
     trace_id: str
@@ -241,6 +242,19 @@ def industry_pipeline(base_ns: int) -> tuple[list[SpanRecord], IndustryIds]:
         key=2,
         attributes=attrs("clean"),
     )
+    # A later attempt to serve the first predictions again failed: they keep their producer, the attempt is shown.
+    serve_failed = b.run(
+        "serve_predictions",
+        660,
+        665,
+        trace="serve-retry",
+        inputs=["models/model.pkl"],
+        outputs=predictions[:2],
+        key="retry",
+        status="ERROR",
+        message="TimeoutError: the scoring service did not answer",
+        attributes=attrs("serve_predictions"),
+    )
     ids = IndustryIds(
         ingest=ingest,
         clean=clean,
@@ -249,6 +263,7 @@ def industry_pipeline(base_ns: int) -> tuple[list[SpanRecord], IndustryIds]:
         train_failed=train_failed,
         evaluate=evaluate,
         serve=serve,
+        serve_failed=serve_failed,
         clean_rerun=clean_rerun,
         predictions=predictions,
         trace_id=b.trace_id(0),

@@ -96,6 +96,23 @@ def test_trace_shows_the_tree_of_an_output(page: Page, ui_store: UiStore) -> Non
     screenshot(page, "trace", ui_store.backend)
 
 
+def test_trace_shows_a_newer_failed_attempt_and_starts_at_the_successful_producer(
+    page: Page, ui_store: UiStore
+) -> None:
+    i = ui_store.industry
+    page.goto("/")
+    command(page, f"trace {i.predictions[0]}")
+    view(page, "trace")
+    attempts = page.get_by_test_id("newer-failed-attempts")
+    expect(attempts).to_contain_text(f"serve_predictions run {i.serve_failed}")
+    expect(attempts).to_contain_text("did not replace this output")
+    tree = page.get_by_test_id("trace-tree")
+    expect(tree.get_by_role("treeitem").first).to_have_attribute("data-run-id", i.serve[0])
+    expect(tree.locator(f'[data-run-id="{i.serve_failed}"]')).to_have_count(0)
+    attempts.get_by_role("link", name=i.serve_failed).click()
+    expect(page).to_have_url(re.compile(f"/run/{i.serve_failed}$"))
+
+
 def test_lineage_command(page: Page, ui_store: UiStore) -> None:
     page.goto("/")
     command(page, "lineage reports/metrics.json")

@@ -1,6 +1,6 @@
 """Property: whatever order spans arrive in, and however they are split into batches, the stored lineage equals
 the in-order one and DESIGN §2's definition, computed here independently in plain Python (failed runs included:
-they produce only when no successful run qualifies)."""
+they produce only when no successful run qualifies; runs that opted out of lineage through inputs)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class PlannedRun:
     links: tuple[int, ...]  # indexes of other runs
     rank: int  # order of span ids, independent of times, for tie-breaking
     failed: bool = False
+    traced: bool = True  # False: mltrace's set_dependencies_from_inputs=False (span links only)
 
 
 @st.composite
@@ -50,6 +51,7 @@ def pipelines(draw: st.DrawFn) -> list[PlannedRun]:
                 else (),
                 rank=ranks[i],
                 failed=draw(st.sampled_from([False, False, True])),
+                traced=draw(st.sampled_from([True, True, True, False])),
             )
         )
     return runs
@@ -59,7 +61,7 @@ def expected_edges(runs: list[PlannedRun]) -> set[tuple[int, int, str, str]]:
     """DESIGN §2 by its words: (consumer, producer, via, kind) over run indexes."""
     edges: set[tuple[int, int, str, str]] = set()
     for r in runs:
-        for x in r.inputs:
+        for x in r.inputs if r.traced else ():
             producers = [p for p in runs if x in p.outputs and p.index != r.index]
             best = _choose([p for p in producers if not p.failed], r) or _choose([p for p in producers if p.failed], r)
             if best is not None:
@@ -92,11 +94,13 @@ class Copy:
 
     def record(self, run: PlannedRun) -> SpanRecord:
         trace = f"{self.prefix}{'0' * 24}{run.index + 1:01x}"
-        attrs = {"mltrace.component": f"c{run.index % 3}"}
+        attrs: dict[str, object] = {"mltrace.component": f"c{run.index % 3}"}
+        if not run.traced:
+            attrs["mltrace.dependencies_from_inputs"] = False
         if run.inputs:
-            attrs["mltrace.inputs"] = [self.pointer_prefix + p for p in run.inputs]  # type: ignore[assignment]
+            attrs["mltrace.inputs"] = [self.pointer_prefix + p for p in run.inputs]
         if run.outputs:
-            attrs["mltrace.outputs"] = [self.pointer_prefix + p for p in run.outputs]  # type: ignore[assignment]
+            attrs["mltrace.outputs"] = [self.pointer_prefix + p for p in run.outputs]
         return SpanRecord(
             trace_id=trace,
             span_id=self.span_id(run),

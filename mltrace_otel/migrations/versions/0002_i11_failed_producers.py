@@ -1,4 +1,4 @@
-"""failed runs do not produce: run_io knows whether its run failed
+"""failed runs do not produce: run_io knows whether its run failed, and whether lineage follows an input
 
 Revision ID: i11_failed_producers
 Revises: 0001
@@ -7,6 +7,8 @@ Create Date: 2026-11-30
 A failed run keeps its intended outputs, but the latest *successful* producer of a pointer is its producer when
 one exists. Choosing it must stay one index seek, so each IO row carries its run's outcome and the producer index
 leads with it. Stored edges that pointed at a failed producer are chosen again under the new rule.
+``traced`` is false for the inputs of a run that named its dependencies itself (mltrace 0.17's
+``set_dependencies_from_inputs=False``); every stored input was traced so far.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ WHERE chosen.producer_id IS NOT NULL
 def upgrade() -> None:
     with op.batch_alter_table("run_io", schema=None) as batch_op:
         batch_op.add_column(sa.Column("failed", sa.Boolean(), nullable=False, server_default=sa.text("false")))
+        batch_op.add_column(sa.Column("traced", sa.Boolean(), nullable=False, server_default=sa.text("true")))
         batch_op.drop_index("ix_run_io_out_end")
         batch_op.create_index(
             "ix_run_io_out_failed_end",
@@ -91,4 +94,5 @@ def downgrade() -> None:
             postgresql_where=_OUT,
             sqlite_where=_OUT,
         )
+        batch_op.drop_column("traced")
         batch_op.drop_column("failed")

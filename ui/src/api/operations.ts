@@ -183,7 +183,18 @@ export interface PointerDetail extends Pointer {
   consumers: RunRow[];
 }
 
-export const OutputTrace = doc<{ ioPointer: PointerDetail; lineage: LineageData }, { output: string }>(`
+/** A failed run that meant to rewrite the producer's outputs: failed runs do not produce, they are shown. */
+export interface FailedAttempt {
+  runId: string;
+  component: string;
+  endTime: string;
+  reason: string;
+}
+
+export const OutputTrace = doc<
+  { ioPointer: PointerDetail; lineage: LineageData; trace: { id: string; newerFailedAttempts: FailedAttempt[] } | null },
+  { output: string }
+>(`
 query OutputTrace($output: String!) {
   ioPointer(name: $output) {
     name kind flagged flaggedAt createdAt
@@ -192,6 +203,7 @@ query OutputTrace($output: String!) {
   }
   lineage(output: $output, direction: UPSTREAM) {${LINEAGE_FIELDS}
   }
+  trace(output: $output) { id newerFailedAttempts { runId component endTime reason } }
 }${RUN_ROW}${GRAPH_RUN}`);
 
 export interface SpanRow {

@@ -8,6 +8,7 @@ import { QueryGate } from "../../components/States";
 import { useTitle } from "../../components/useTitle";
 import { paths } from "../../model/commands/routes";
 import { FlagToggle } from "../pointers/FlagToggle";
+import { NewerFailedAttempts } from "./NewerFailedAttempts";
 import { TraceTree } from "./TraceTree";
 
 /** `trace OUTPUT_ID`: the run that produced the output, then its dependencies, recursively (mltrace's tree). */
@@ -47,8 +48,9 @@ export function TraceView() {
             <p className="muted">
               {data.lineage.nodes.length} run{data.lineage.nodes.length === 1 ? "" : "s"} upstream.{" "}
               {data.ioPointer.producers.length > 1 &&
-                `${data.ioPointer.producers.length} runs wrote it; the trace starts at the latest.`}
+                `${data.ioPointer.producers.length} runs wrote it; the trace starts at the latest that succeeded.`}
             </p>
+            <NewerFailedAttempts attempts={data.trace?.newerFailedAttempts ?? []} />
             <TraceTree data={data.lineage} />
           </>
         )}
