@@ -54,7 +54,7 @@ clean_component = Component(
     owner="data_engineer",
     description="Drops rows with missing values.",
     tags=["example"],
-    after_tests=[NoMissingValues],
+    afterTests=[NoMissingValues],
 )
 featuregen_component = Component(
     "featuregen", owner="ml_engineer", description="Derives model features.", tags=["example"]
@@ -64,7 +64,7 @@ training_component = Component(
     owner="data_scientist",
     description="Trains a logistic regression, optionally from a previous model.",
     tags=["example"],
-    before_tests=[EnoughTrainingRows],
+    beforeTests=[EnoughTrainingRows],
 )
 inference_component = Component(
     "inference", owner="ml_engineer", description="Scores live data with the production model.", tags=["example"]

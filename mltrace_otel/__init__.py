@@ -2,7 +2,7 @@
 
 Record runs with ``@register``, ``component_run``, ``Component`` or plain OTel spans carrying
 ``mltrace.component``; ask which runs, code and data produced an output with ``backtrace`` or the server.
-``import mltrace_otel as mltrace`` keeps mltrace 0.17's function names working.
+``import mltrace_otel as mltrace`` is mltrace 0.17's API (``mltrace_otel.entities`` its ``mltrace.entities``).
 
 Heavy parts (SQLAlchemy, the query layer) load on first use, so ``import mltrace_otel`` stays fast.
 """
@@ -26,7 +26,11 @@ _EXPORTS = {
     "Component": "mltrace_otel.instrument.component",
     "Test": "mltrace_otel.instrument.component",
     "ComponentTestFailure": "mltrace_otel.instrument.component",
-    "ComponentRun": "mltrace_otel.instrument.manual",
+    "ComponentRun": "mltrace_otel.entities.component_run",
+    "IOPointer": "mltrace_otel.entities.io_pointer",
+    "PointerTypeEnum": "mltrace_otel.entities.io_pointer",
+    "components": "mltrace_otel.entities",
+    "tests": "mltrace_otel.entities",
     "log_component_run": "mltrace_otel.instrument.manual",
     "save": "mltrace_otel.instrument.artifacts",
     "load": "mltrace_otel.instrument.artifacts",
@@ -37,6 +41,9 @@ _EXPORTS = {
     "MltraceSpanExporter": "mltrace_otel.exporter",
     # mltrace 0.17 API
     "set_db_uri": "mltrace_otel.api",
+    "clean_db": "mltrace_otel.api",
+    "get_git_hash": "mltrace_otel.api",
+    "get_git_tags": "mltrace_otel.api",
     "get_db_uri": "mltrace_otel.api",
     "set_address": "mltrace_otel.api",
     "create_component": "mltrace_otel.api",

@@ -90,3 +90,12 @@ def staleness_window() -> timedelta:
     if days <= 0:
         raise ConfigError(f"MLTRACE_STALENESS_DAYS={raw!r} must be positive")
     return timedelta(days=days)
+
+
+def threshold_seconds(value: object) -> float:
+    """A staleness threshold as a run records it: a positive number of seconds, else ValueError saying why."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"staleness_threshold must be a number of seconds (got {value!r})")
+    if not value > 0:
+        raise ValueError(f"staleness_threshold must be a positive number of seconds (got {value!r})")
+    return float(value)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mltrace_otel import semconv
+from mltrace_otel.instrument.auto_log import save_artifact
 from mltrace_otel.instrument.run_handle import current_run, current_span_is_run
 
 log = logging.getLogger(__name__)
@@ -29,20 +30,20 @@ def _record(path: str, direction: str) -> None:
         span.set_attribute(key, [*existing, path])
 
 
-def save(obj: Any, path: str | Path) -> str:
-    """Pickle ``obj`` to ``path`` and record ``path`` as an output of the current run. Returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as fh:
-        pickle.dump(obj, fh)
-    name = str(path)
+def save(obj: Any, pathname: str | Path | None = None) -> str:
+    """Pickle ``obj`` to ``pathname`` and record it as an output of the current run; returns the path.
+
+    Without a path (mltrace's ``save(obj)``), the file is named by its content under ``SAVE_DIR`` or
+    ``~/.mltrace/artifacts``, so saving the same value twice writes one file.
+    """
+    name = save_artifact(obj, pathname)
     _record(name, "out")
     return name
 
 
-def load(path: str | Path) -> Any:
-    """Unpickle ``path`` and record it as an input of the current run."""
-    with Path(path).open("rb") as fh:
+def load(pathname: str | Path) -> Any:
+    """Unpickle ``pathname`` and record it as an input of the current run."""
+    with Path(pathname).open("rb") as fh:
         obj = pickle.load(fh)
-    _record(str(path), "in")
+    _record(str(pathname), "in")
     return obj

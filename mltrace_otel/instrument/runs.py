@@ -11,23 +11,23 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable, Coroutine, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from types import CodeType, FrameType
 from typing import Any, TypeVar
 
 from opentelemetry import context, trace
 from opentelemetry.trace import Link, StatusCode
 
 from mltrace_otel import semconv
+from mltrace_otel.config import threshold_seconds
 from mltrace_otel.instrument.code_info import function_file, function_source, git_info_for_file, qualified_name
 from mltrace_otel.instrument.configure import ensure_configured, flush_in_worker_process
+from mltrace_otel.instrument.io_plan import IOPlan, LocalsCapture
 from mltrace_otel.instrument.propagation import context_from_env
-from mltrace_otel.instrument.run_handle import RunHandle, attach_run, pointer_names
+from mltrace_otel.instrument.run_handle import RunHandle, attach_run
 
 F = TypeVar("F", bound=Callable[..., Any])
-TRACER_NAME = "mltrace_otel"
-_MISSING = object()
+TRACER_NAME = semconv.SCOPE
 
 
 _tracer_cache: tuple[object, trace.Tracer] | None = None
@@ -162,104 +162,53 @@ def component_run(
         flush_in_worker_process()  # the span has ended: a worker process must store it now
 
 
-class _LocalsCapture:
-    """Final local variables (and the return value) of the outermost call of one code object.
-
-    Uses ``sys.settrace`` with line events off for that frame, so other frames cost one cheap call each and the
-    body is not traced line by line. Only installed when the decorator names variables to capture.
-    """
-
-    def __init__(self, code: CodeType) -> None:
-        self.code = code
-        self.frame: FrameType | None = None
-        self.locals: dict[str, Any] = {}
-        self.returned: Any = _MISSING
-        self._previous: Any = None
-
-    def __enter__(self) -> _LocalsCapture:
-        self._previous = sys.gettrace()
-        sys.settrace(self._on_call)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        sys.settrace(self._previous)
-
-    def _on_call(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "call" and self.frame is None and frame.f_code is self.code:
-            self.frame = frame
-            frame.f_trace_lines = False
-            return self._on_frame_event
-        if event == "call" and frame is self.frame:  # a coroutine resumed: keep following it
-            return self._on_frame_event
-        return self._previous(frame, event, arg) if self._previous else None
-
-    def _on_frame_event(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "return" and frame is self.frame:
-            self.locals = dict(frame.f_locals)
-            self.returned = arg
-        return self._on_frame_event
-
-
-def resolve_vars(names: Iterable[str], values: dict[str, Any], returned: Any, component: str) -> list[str]:
-    """Pointer names from variables: str one, list one per element, None skipped, unknown name ValueError."""
-    pointers: list[str] = []
-    for name in names:
-        if name == "return":  # the return value, even when it was never bound to a local name
-            value = None if returned is _MISSING else returned
-        elif name in values:
-            value = values[name]
-        else:
-            raise ValueError(
-                f"component {component!r}: variable {name!r} is not a local variable or argument of the function; "
-                f"known names: {', '.join(sorted(values)) or '(none)'}"
-            )
-        pointers.extend(pointer_names(value))
-    return pointers
-
-
 def register(
     component_name: str,
     inputs: Iterable[Any] = (),
     outputs: Iterable[Any] = (),
     input_vars: Iterable[str] = (),
     output_vars: Iterable[str] = (),
-    input_kwargs: dict[str, Any] | None = None,
-    output_kwargs: dict[str, Any] | None = None,
+    input_kwargs: Mapping[str, str] | None = None,
+    output_kwargs: Mapping[str, str] | None = None,
     endpoint: bool = False,
+    staleness_threshold: float | None = None,
+    auto_log: bool = False,
     *,
     tags: Iterable[str] = (),
     description: str | None = None,
     owner: str | None = None,
 ) -> Callable[[F], F]:
-    """mltrace 0.17's decorator: each call of the function is one run of ``component_name``.
+    """mltrace 0.17's decorator, with its arguments in its order: each call of the function is one run of
+    ``component_name``.
 
     ``input_vars``/``output_vars`` name local variables (arguments included, or ``"return"``) whose final values
-    are IO pointers. ``input_kwargs``/``output_kwargs`` name keyword arguments the same way.
+    are IO pointers; ``input_kwargs``/``output_kwargs`` pair a variable naming pointers with one holding their
+    values; ``auto_log`` records arguments and locals that look like data or models (instrument/io_plan.py);
+    ``endpoint`` marks every output an endpoint. ``staleness_threshold`` (seconds) is how long before this run a
+    dependency may have started before the run counts as stale (default ``MLTRACE_STALENESS_DAYS``, 30 days).
     """
-    in_vars = [*input_vars, *(input_kwargs or {})]
-    out_vars = [*output_vars, *(output_kwargs or {})]
-    tag_list = list(tags)
-    extra = {"mltrace.endpoint": True} if endpoint else None
-
+    plan = IOPlan.of(
+        component_name, inputs, outputs, input_vars, output_vars, input_kwargs, output_kwargs, endpoint, auto_log
+    )
     run_options: dict[str, Any] = {
-        "inputs": inputs,
-        "outputs": outputs,
-        "tags": tag_list,
+        "tags": list(tags),
         "description": description,
         "owner": owner,
-        "attributes": extra,
+        "attributes": threshold_attributes(staleness_threshold),
     }
 
     def decorate(func: F) -> F:
         code = getattr(func, "__code__", None)
-        needs_locals = bool(in_vars or out_vars) and code is not None
+        needs_locals = plan.needs_locals and code is not None
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with component_run(component_name, _func=func, **run_options) as run:
+                arguments = plan.arguments(func, args, kwargs) if plan.auto_log else {}
+                plan.start(run, arguments)
                 if not needs_locals:
                     return func(*args, **kwargs)
-                capture = _LocalsCapture(code)  # type: ignore[arg-type]
+                capture = LocalsCapture(code)  # type: ignore[arg-type]
                 try:
                     with capture:
                         result = func(*args, **kwargs)
@@ -267,9 +216,9 @@ def register(
                     # A failed run still records what it read and wrote, without masking the real error.
                     if capture.frame is not None:
                         with contextlib.suppress(ValueError):
-                            _record_vars(run, capture, in_vars, out_vars, component_name)
+                            plan.finish(run, capture, arguments)
                     raise
-                _record_vars(run, capture, in_vars, out_vars, component_name)
+                plan.finish(run, capture, arguments)
                 return result
 
         if inspect.iscoroutinefunction(func):
@@ -277,18 +226,20 @@ def register(
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 with component_run(component_name, _func=func, **run_options) as run:
+                    arguments = plan.arguments(func, args, kwargs) if plan.auto_log else {}
+                    plan.start(run, arguments)
                     if not needs_locals:
                         return await func(*args, **kwargs)
-                    capture = _LocalsCapture(code)  # type: ignore[arg-type]
+                    capture = LocalsCapture(code)  # type: ignore[arg-type]
                     try:
                         result = await _CapturedCoroutine(func(*args, **kwargs), capture)
                     except BaseException:
                         if capture.frame is not None:
                             with contextlib.suppress(ValueError):
-                                _record_vars(run, capture, in_vars, out_vars, component_name)
+                                plan.finish(run, capture, arguments)
                         raise
                     capture.returned = result  # the last "return" event of a coroutine may be a suspension
-                    _record_vars(run, capture, in_vars, out_vars, component_name)
+                    plan.finish(run, capture, arguments)
                     return result
 
             return async_wrapper  # type: ignore[return-value]
@@ -297,11 +248,18 @@ def register(
     return decorate
 
 
+def threshold_attributes(staleness_threshold: float | None) -> dict[str, Any] | None:
+    """The span attribute recording a run's own staleness threshold; ValueError when it is not positive."""
+    if staleness_threshold is None:
+        return None
+    return {semconv.STALENESS_THRESHOLD: threshold_seconds(staleness_threshold)}
+
+
 class _CapturedCoroutine:
     """Awaits ``coro`` one step at a time, with the locals capture installed only while the coroutine's own step
     runs: other tasks interleaving on the event loop are never traced, and their captures never clobber ours."""
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], capture: _LocalsCapture) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], capture: LocalsCapture) -> None:
         self.coro = coro
         self.capture = capture
 
@@ -319,8 +277,3 @@ class _CapturedCoroutine:
                 to_send = yield yielded
             except BaseException as exc:  # cancellation and errors thrown in by the event loop go to the coroutine
                 to_throw = exc
-
-
-def _record_vars(run: RunHandle, capture: _LocalsCapture, in_vars: list[str], out_vars: list[str], name: str) -> None:
-    run.add_inputs(resolve_vars(in_vars, capture.locals, capture.returned, name))
-    run.add_outputs(resolve_vars(out_vars, capture.locals, capture.returned, name))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 
-class NotFound(LookupError):
-    """An unknown run id, component, IO pointer or trace."""
+class NotFound(LookupError, RuntimeError):
+    """An unknown run id, component, IO pointer or trace.
+
+    A RuntimeError too: mltrace 0.17 raised RuntimeError for unknown names, and code written for it catches that.
+    """
 
     def __init__(self, what: str, key: str, hint: str = "") -> None:
         self.what = what

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from mltrace_otel import semconv
-from mltrace_otel.config import staleness_window
+from mltrace_otel.config import staleness_window, threshold_seconds
 from mltrace_otel.queries.errors import InvalidArgument
 from mltrace_otel.queries.records import StaleReason, ns_to_datetime
 from mltrace_otel.queries.runs import chunks
@@ -126,15 +126,6 @@ def describe_age(delta_ns: int) -> str:
             return f"{value} {unit}s"
     value = round(seconds)
     return f"{value} second" if value == 1 else f"{value} seconds"
-
-
-def threshold_seconds(value: object) -> float:
-    """A staleness threshold as recorded on a run: a positive number of seconds, or ValueError saying why not."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"staleness_threshold must be a number of seconds (got {value!r})")
-    if not value > 0:
-        raise ValueError(f"staleness_threshold must be positive (got {value!r})")
-    return float(value)
 
 
 def _recorded_threshold_ns(raw: object, default_ns: int) -> int:

@@ -112,3 +112,13 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _migrated.clear()
+
+
+def dispose_engine(url: str) -> None:
+    """Close the shared engine of one store (a throwaway store that is done with), if there is one."""
+    resolved = database_url(url)
+    with _lock:
+        engine = _engines.pop(resolved, None)
+        _migrated.discard(resolved)
+    if engine is not None:
+        engine.dispose()

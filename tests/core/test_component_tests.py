@@ -40,8 +40,8 @@ def test_passing_before_and_after_tests_are_recorded_and_the_run_succeeds(store:
         owner="data",
         description="sorts rows",
         tags=["example"],
-        before_tests=[RowsArePositive],
-        after_tests=[OutputIsSorted],
+        beforeTests=[RowsArePositive],
+        afterTests=[OutputIsSorted],
     )
 
     @sorter.run(input_vars=["source"], output_vars=["target"])
@@ -67,7 +67,7 @@ def test_passing_before_and_after_tests_are_recorded_and_the_run_succeeds(store:
 
 
 def test_a_failing_before_test_fails_the_run_before_the_body_runs(store: Store) -> None:
-    component = Component("guarded", before_tests=[RowsArePositive])
+    component = Component("guarded", beforeTests=[RowsArePositive])
     body_ran = []
 
     @component.run
@@ -85,7 +85,7 @@ def test_a_failing_before_test_fails_the_run_before_the_body_runs(store: Store) 
 
 
 def test_a_failing_after_test_fails_the_run_and_records_every_result(store: Store) -> None:
-    component = Component("unsorted", after_tests=[OutputIsSorted])
+    component = Component("unsorted", afterTests=[OutputIsSorted])
 
     @component.run
     def unsorted(rows: list[int]) -> list[int]:
@@ -118,7 +118,7 @@ def test_a_test_whose_argument_has_no_value_fails_with_a_message_naming_it(store
         def test_has_frame(self, frame: object) -> None:
             pass
 
-    component = Component("no_frame", before_tests=[NeedsFrame()])
+    component = Component("no_frame", beforeTests=[NeedsFrame()])
 
     @component.run
     def no_frame(rows: list[int]) -> None:

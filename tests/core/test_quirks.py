@@ -24,7 +24,7 @@ T0 = datetime(2024, 6, 1, tzinfo=UTC)
 
 def _log(component: str, start_min: float, inputs: list[str], outputs: list[str]) -> str:
     start = T0 + timedelta(minutes=start_min)
-    run = ComponentRun(component, start, start + timedelta(seconds=30), inputs=inputs, outputs=outputs)
+    run = ComponentRun(component, "", start, start + timedelta(seconds=30), inputs=inputs, outputs=outputs)
     return mltrace.log_component_run(run)
 
 
@@ -37,7 +37,7 @@ def test_failed_runs_are_visible_everywhere(store: Store) -> None:
         flaky_train()
     (run_id,) = mltrace.get_recent_run_ids()
     info = mltrace.get_component_run_information(run_id)
-    assert info.status == "ERROR" and info.outputs == ["model.pkl"]
+    assert info.status == "ERROR" and [p.name for p in info.outputs] == ["model.pkl"]
     assert [h.status for h in mltrace.get_history("flaky_train")] == ["ERROR"]
     ((depth, traced),) = mltrace.backtrace("model.pkl")
     assert (depth, traced.id, traced.status) == (0, run_id, "ERROR")
@@ -69,7 +69,7 @@ def test_non_utf8_source_with_a_coding_cookie_is_logged_and_stored(store: Store,
     (run_id,) = mltrace.get_recent_run_ids()
     info = mltrace.get_component_run_information(run_id)
     assert info.component_name == "résumé"
-    assert info.outputs == ["données_nettoyées.csv"]
+    assert [p.name for p in info.outputs] == ["données_nettoyées.csv"]
     assert info.code_snapshot is not None and "café, naïve, Ørsted" in info.code_snapshot
 
 
