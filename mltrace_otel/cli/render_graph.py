@@ -19,8 +19,15 @@ def _neighbours(graph: GraphView) -> dict[str, list[tuple[str, list[str]]]]:
     return neighbours_of(edges, upstream=graph.direction == "upstream", order=lambda rid: (starts[rid], rid))
 
 
-def _label(run: RunView, vias: list[str], *, repeated: bool) -> Text:
+# Deeper than this, rows stop indenting (each level costs four columns of a ~120-column line) and show their
+# depth instead: a 1,000-run chain stays readable, in the same depth-first order.
+MAX_INDENT = 12
+
+
+def _label(run: RunView, vias: list[str], *, repeated: bool, depth: int | None = None) -> Text:
     text = Text()
+    if depth is not None:
+        text.append(f"[{depth}] ", style=DIM)
     text.append(run.label, style="bold").append(f" {run.id}")
     if repeated:
         text.append("  ↑ shown above", style=DIM)
@@ -35,18 +42,20 @@ def _label(run: RunView, vias: list[str], *, repeated: bool) -> Text:
 
 
 def trace_tree(graph: GraphView) -> Tree:
-    """The trace as a tree; a run reached twice (a shared ancestor) is expanded once and referenced after."""
+    """The trace as a tree; a run reached twice (a shared ancestor) is expanded once and referenced after.
+    Rows deeper than ``MAX_INDENT`` hang flat under their ancestor at that depth, labelled with their depth."""
     runs = {r.id: r for r in graph.runs}
     neighbours = _neighbours(graph)
     upstream = graph.direction == "upstream"
     title = f"trace of {graph.output}" if upstream else f"downstream of {graph.output}"
     tree = Tree(Text(title, style="bold"))
-    nodes: list[Tree] = []
+    holders: list[Tree] = []  # per row: the node its children hang under
     for row in tree_rows([r for r in graph.roots if r in runs], neighbours):
         run = runs[row.run_id]
-        parent = tree if row.parent is None else nodes[row.parent]
-        node = parent.add(_label(run, list(row.via), repeated=row.repeated))
-        nodes.append(node)
+        parent = tree if row.parent is None else holders[row.parent]
+        deep = row.depth > MAX_INDENT
+        node = parent.add(_label(run, list(row.via), repeated=row.repeated, depth=row.depth if deep else None))
+        holders.append(parent if deep else node)
         if row.repeated:
             continue
         for reason in run.stale:

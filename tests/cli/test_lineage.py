@@ -130,3 +130,16 @@ def test_lineage_downstream_follows_what_was_made_from_an_output(cli: Invoke, pi
         pipeline.featurize_b.span_id,
     }
     assert "downstream lineage of clean.csv" in cli("lineage", "clean.csv", "--downstream").stdout
+
+
+def test_a_700_run_chain_prints_every_run_in_order_without_running_off_the_line(cli: Invoke, engine: Engine) -> None:
+    chain = [run_record(f"step{i % 5}", 2 * i, 2 * i + 1, inputs=[f"d{i}"], outputs=[f"d{i + 1}"]) for i in range(700)]
+    ingest_spans(engine, chain)
+    result = cli("trace", "d700")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()[1:]
+    assert [next(r.span_id for r in chain if r.span_id in line) for line in lines] == [
+        r.span_id for r in reversed(chain)
+    ]
+    assert max(len(line) for line in lines) <= 160  # the width of a piped console: nothing wrapped
+    assert lines[-1].lstrip("│├└─ ").startswith("[699] step0")
