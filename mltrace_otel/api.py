@@ -43,8 +43,6 @@ from mltrace_otel.queries.staleness import stale_reasons
 from mltrace_otel.store.clear import clear_store
 from mltrace_otel.store.engine import dispose_engine, get_engine
 
-__all__ = ["RunInfo"]
-
 # ---------------------------------------------------------------- the database
 
 
