@@ -102,8 +102,18 @@ def test_several_processes_starting_at_once_migrate_once(empty_db_url: str) -> N
             e.dispose()
 
 
+def _revision_before(revision: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    from mltrace_otel.store.migrate import _config
+
+    found = ScriptDirectory.from_config(_config()).get_revision(revision)
+    assert found is not None and isinstance(found.down_revision, str)
+    return found.down_revision
+
+
 def _stored_run(conn: Connection, span_id: str, start: int, end: int, status: str, io: list[tuple[str, str]]) -> None:
-    """A run as revision 0001 stored it (raw rows: today's ingest writes columns that revision lacks)."""
+    """A run as revisions before i11_failed_producers stored it (raw rows: today's ingest writes columns they lack)."""
     conn.execute(
         text(
             "INSERT INTO spans (span_id, trace_id, name, kind, start_ns, end_ns, status_code, component, attributes,"
@@ -125,13 +135,13 @@ def _stored_run(conn: Connection, span_id: str, start: int, end: int, status: st
 def test_the_failed_producers_revision_marks_failed_io_and_re_chooses_their_edges(empty_db_url: str) -> None:
     engine = create_store_engine(empty_db_url)
     try:
-        upgrade(engine, "0001")
+        upgrade(engine, _revision_before("i11_failed_producers"))
         with engine.begin() as conn:
             _stored_run(conn, "00000000000000a1", 0, 10, "OK", [("out", "model.pkl")])
             _stored_run(conn, "00000000000000a2", 20, 30, "ERROR", [("out", "model.pkl")])
             _stored_run(conn, "00000000000000a3", 40, 50, "UNSET", [("in", "model.pkl")])
             _stored_run(conn, "00000000000000a4", 60, 70, "UNSET", [("out", "other.csv")])
-            # Revision 0001 chose the latest producer whatever its status.
+            # Earlier revisions chose the latest producer whatever its status.
             conn.execute(
                 text(
                     "INSERT INTO run_edges (consumer_id, producer_id, via, kind) VALUES"

@@ -1,7 +1,7 @@
 """failed runs do not produce: run_io knows whether its run failed, and whether lineage follows an input
 
 Revision ID: i11_failed_producers
-Revises: 0001
+Revises: i15_openlineage
 Create Date: 2026-11-30
 
 A failed run keeps its intended outputs, but the latest *successful* producer of a pointer is its producer when
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i11_failed_producers"
-down_revision = "0001"
+down_revision = "i15_openlineage"
 branch_labels = None
 depends_on = None
 
