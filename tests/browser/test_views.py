@@ -43,8 +43,9 @@ def test_lineage_controls_direction_and_depth(page: Page, ui_store: UiStore) -> 
     i = ui_store.industry
     page.goto(f"/lineage/run/{i.ingest}?direction=downstream")
     view(page, "lineage")
-    # ingest -> clean (x2: the re-run read the same raw file) -> featurize -> train/evaluate -> 6 serving runs.
-    expect(page.get_by_test_id("lineage-count")).to_contain_text("13 runs")
+    # ingest -> clean (x2: the re-run read the same raw file) -> featurize -> train/evaluate -> 6 serving runs and
+    # the failed attempt to serve again.
+    expect(page.get_by_test_id("lineage-count")).to_contain_text("14 runs")
     page.get_by_label("Maximum depth").fill("1")
     page.get_by_label("Maximum depth").press("Enter")
     expect(page).to_have_url(re.compile(r"depth=1"))
