@@ -111,5 +111,6 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
         "TRACEPARENT",
         "OTEL_TRACES_EXPORTER",
         "OPENLINEAGE_URL",
+        "SAVE_DIR",
     ):
         monkeypatch.delenv(var, raising=False)
