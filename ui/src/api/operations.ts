@@ -192,7 +192,11 @@ export interface FailedAttempt {
 }
 
 export const OutputTrace = doc<
-  { ioPointer: PointerDetail; lineage: LineageData; trace: { id: string; newerFailedAttempts: FailedAttempt[] } | null },
+  {
+    ioPointer: PointerDetail;
+    lineage: LineageData;
+    trace: { id: string; newerFailedAttempts: FailedAttempt[] } | null;
+  },
   { output: string }
 >(`
 query OutputTrace($output: String!) {
