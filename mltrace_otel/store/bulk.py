@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from mltrace_otel.store.span_record import json_value
+from mltrace_otel.store.text import has_lone_surrogate, storable
 
 _CHUNK = 2_000
 # COPY text format: backslash escapes for the four characters that would break a row.
@@ -47,26 +48,16 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON that Postgres accepts: JSONB rejects the NUL character, so it becomes U+FFFD."""
+    """Compact JSON both databases accept: NUL and lone surrogates replaced as store/text.py says."""
     try:
         text = _ENCODE(value)
     except (TypeError, ValueError):
         # Bytes, NaN or other objects in a hand-built record: store their JSON reading, never fail the batch.
         value = json_value(value)
         text = _ENCODE(value)
-    if "\\u0000" in text:
-        text = _ENCODE(without_nul(value))
+    if "\\u0000" in text or has_lone_surrogate(text):
+        text = _ENCODE(storable(value))
     return text
-
-
-def without_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_nul(v) for v in value]
-    return value
 
 
 class BulkWriter(Protocol):

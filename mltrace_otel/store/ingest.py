@@ -11,20 +11,22 @@ span, and it is idempotent: a span delivered twice is stored once, because only 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeAlias
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, update
 
 from mltrace_otel import semconv
 from mltrace_otel.pointers import infer_kind, parse_kind
-from mltrace_otel.store.bulk import BulkWriter, begin_ingest, dumps, without_nul, writer_for
+from mltrace_otel.store.bulk import BulkWriter, begin_ingest, dumps, writer_for
 from mltrace_otel.store.edges import repair_edges
-from mltrace_otel.store.models import components, io_pointers
+from mltrace_otel.store.models import components, io_pointers, spans
 from mltrace_otel.store.span_record import InvalidSpan, JsonValue, SpanRecord
+from mltrace_otel.store.text import has_lone_surrogate, storable_text
 from mltrace_otel.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,20 @@ class RejectedSpan:
 @dataclass(slots=True)
 class IngestResult:
     received: int = 0
-    stored: int = 0
-    duplicates: int = 0
+    stored: int = 0  # new in the store
+    duplicates: int = 0  # already stored with the same content (a re-delivery): stored all the same
     rejected: list[RejectedSpan] = field(default_factory=list)
+    # Span ids already stored with different content: the stored span is kept, and each is reported here.
+    conflicts: list[RejectedSpan] = field(default_factory=list)
     new_span_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        self.received += other.received
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+        self.conflicts.extend(other.conflicts)
+        self.new_span_ids.extend(other.new_span_ids)
 
 
 class RunFacts(NamedTuple):
@@ -74,16 +86,18 @@ def string_list(value: JsonValue) -> list[str]:
         return []
     items = value if isinstance(value, list) else [value]
     unique = list(dict.fromkeys(items)) if all(type(v) is str for v in items) else None
-    if unique is not None and "" not in unique and "\x00" not in "\x01".join(unique):
-        return unique  # the usual case: distinct plain strings, checked in C-level passes
+    if unique is not None and "" not in unique:
+        joined = "\x01".join(unique)
+        if "\x00" not in joined and not has_lone_surrogate(joined):
+            return unique  # the usual case: distinct plain strings, checked in C-level passes
     out = [v if isinstance(v, str) else str(v) for v in items if v is not None]
-    return list(dict.fromkeys(without_nul(s) for s in out if s != ""))
+    return list(dict.fromkeys(storable_text(s) for s in out if s != ""))
 
 
 def _optional_str(value: JsonValue) -> str | None:
     if value is None or value == "":
         return None
-    return without_nul(value if isinstance(value, str) else str(value))
+    return storable_text(value if isinstance(value, str) else str(value))
 
 
 def run_facts(record: SpanRecord) -> RunFacts | None:
@@ -172,7 +186,7 @@ def span_row(
     source = attributes.pop(semconv.CODE_SNAPSHOT, None)
     if isinstance(source, str) and source:
         code_hash = snapshot_hash(source)
-        snapshot = (code_hash, without_nul(source))
+        snapshot = (code_hash, storable_text(source))
     elif source is not None:
         attributes[semconv.CODE_SNAPSHOT] = source  # not text: keep it as it came
     service = record.resource.get("service.name")
@@ -180,17 +194,17 @@ def span_row(
         record.span_id,
         record.trace_id,
         record.parent_span_id,
-        without_nul(record.name),
+        storable_text(record.name),
         record.kind,
         record.start_ns,
         record.end_ns,
         record.status_code,
-        without_nul(record.status_message),
+        storable_text(record.status_message) if record.status_message else record.status_message,
         facts.component if facts else None,
         _optional_str(attributes.get(semconv.GIT_HASH)),
         code_hash,
         _optional_str(attributes.get(semconv.NOTES)),
-        without_nul(service) if isinstance(service, str) else None,
+        storable_text(service) if isinstance(service, str) else None,
         dumps(attributes),
         dumps(_event_json(record)) if record.events else "[]",
         dumps(_link_json(record)) if record.links else "[]",
@@ -215,14 +229,17 @@ class PreparedSpans:
     received: int = 0
     duplicates: int = 0
     rejected: list[RejectedSpan] = field(default_factory=list)
+    conflicts: list[RejectedSpan] = field(default_factory=list)
 
     def extend(self, other: PreparedSpans) -> None:
-        """Add another prepared batch (OTLP group commit); a span in both counts as a duplicate."""
+        """Add another prepared batch (OTLP group commit); a span in both counts as a duplicate (a conflict when
+        the two differ)."""
         self.received += other.received
         self.rejected.extend(other.rejected)
+        self.conflicts.extend(other.conflicts)
         for span_id, row in other.rows.items():
             if span_id in self.rows:
-                self.duplicates += 1
+                self._repeated(span_id, row)
                 continue
             self.rows[span_id] = row
             run = other.runs.get(span_id)
@@ -230,6 +247,38 @@ class PreparedSpans:
                 self.runs[span_id] = run
         self.snapshots.update(other.snapshots)
         self.duplicates += other.duplicates
+
+    def _repeated(self, span_id: str, row: tuple[Any, ...]) -> None:
+        first = self.rows[span_id]
+        difference = None if row == first else content_difference(_content(first), _content(row))
+        if difference is None:
+            self.duplicates += 1
+        else:
+            self.conflicts.append(RejectedSpan(span_id, _conflict_reason(span_id, difference, "earlier in the batch")))
+
+    def split(self) -> tuple[PreparedSpans, PreparedSpans]:
+        """Two halves of the rows (each with its runs and code snapshots), to find which spans a database
+        refuses. The first half carries this batch's own counts and rejections."""
+        ids = list(self.rows)
+        middle = len(ids) // 2
+        first, second = self._part(ids[:middle]), self._part(ids[middle:])
+        first.received += self.received - len(self.rows)
+        first.duplicates = self.duplicates
+        first.rejected = list(self.rejected)
+        first.conflicts = list(self.conflicts)
+        return first, second
+
+    def _part(self, span_ids: list[str]) -> PreparedSpans:
+        part = PreparedSpans(now_ns=self.now_ns, received=len(span_ids))
+        for span_id in span_ids:
+            row = part.rows[span_id] = self.rows[span_id]
+            run = self.runs.get(span_id)
+            if run is not None:
+                part.runs[span_id] = run
+            code_hash = row[_CODE_HASH]
+            if code_hash is not None and code_hash in self.snapshots:
+                part.snapshots[code_hash] = self.snapshots[code_hash]
+        return part
 
 
 def prepare_spans(records: Iterable[SpanRecord], now_ns: int | None = None) -> PreparedSpans:
@@ -242,15 +291,19 @@ def prepare_spans(records: Iterable[SpanRecord], now_ns: int | None = None) -> P
         batch.received += 1
         try:
             record.validate()
+            facts = run_facts(record)
+            row, snapshot = span_row(record, facts, batch.now_ns, shared)
         except InvalidSpan as exc:
             batch.rejected.append(RejectedSpan(str(getattr(record, "span_id", "")), str(exc)))
             continue
+        except Exception as exc:  # a value no rule foresaw: this span only, never the batch
+            reason = f"it could not be turned into rows ({type(exc).__name__}: {exc})"
+            batch.rejected.append(RejectedSpan(str(getattr(record, "span_id", "")), reason))
+            continue
         span_id = record.span_id
         if span_id in rows:
-            batch.duplicates += 1
+            batch._repeated(span_id, row)
             continue
-        facts = run_facts(record)
-        row, snapshot = span_row(record, facts, batch.now_ns, shared)
         rows[span_id] = row
         if snapshot:
             snapshots[snapshot[0]] = snapshot
@@ -273,7 +326,12 @@ def ingest_spans(target: Engine | Connection, records: Iterable[SpanRecord]) -> 
 
 def write_prepared(target: Engine | Connection, batch: PreparedSpans) -> IngestResult:
     """The database half of :func:`ingest_spans`: one transaction (or the caller's connection)."""
-    result = IngestResult(received=batch.received, duplicates=batch.duplicates, rejected=list(batch.rejected))
+    result = IngestResult(
+        received=batch.received,
+        duplicates=batch.duplicates,
+        rejected=list(batch.rejected),
+        conflicts=list(batch.conflicts),
+    )
     if not batch.rows:
         return result
     if isinstance(target, Engine):
@@ -292,12 +350,81 @@ def _write(conn: Connection, batch: PreparedSpans, result: IngestResult) -> None
     writer.insert_ignore("code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",))
     new_ids = writer.insert_new_spans(SPAN_COLUMNS, list(batch.rows.values()))
     result.stored = len(new_ids)
-    result.duplicates += len(batch.rows) - len(new_ids)
     result.new_span_ids = [sid for sid in batch.rows if sid in new_ids]
+    if len(new_ids) < len(batch.rows):
+        conflicts = _stored_conflicts(conn, {sid: row for sid, row in batch.rows.items() if sid not in new_ids})
+        result.conflicts.extend(conflicts)
+        result.duplicates += len(batch.rows) - len(new_ids) - len(conflicts)
     # Only spans that were new contribute IO, components and edges: re-delivery changes nothing.
     new_runs = [run for sid, run in batch.runs.items() if sid in new_ids]
     if new_runs:
         _write_runs(conn, writer, new_runs, batch.now_ns)
+
+
+# What makes two deliveries of one span id the same span (ingest time, resource and such may differ).
+_CONTENT_COLUMNS = (
+    "trace_id", "parent_span_id", "name", "kind", "start_ns", "end_ns", "status_code", "status_message",
+    "component", "attributes",
+)  # fmt: skip
+_CONTENT_INDEXES = tuple(SPAN_COLUMNS.index(c) for c in _CONTENT_COLUMNS)
+_CODE_HASH = SPAN_COLUMNS.index("code_hash")
+
+
+def _content(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(row[i] for i in _CONTENT_INDEXES)
+
+
+def content_difference(stored: Sequence[Any], received: Sequence[Any]) -> str | None:
+    """How two versions of one span differ (the first differing field, described), or None when they agree.
+    Both are in _CONTENT_COLUMNS order; attributes may be JSON text or already decoded."""
+    for name, old, new in zip(_CONTENT_COLUMNS, stored, received, strict=True):
+        if name != "attributes":
+            if old != new:
+                return f"{name} stored {_short(old)}, received {_short(new)}"
+            continue
+        old_attrs = json.loads(old) if isinstance(old, str) else old
+        new_attrs = json.loads(new) if isinstance(new, str) else new
+        if _same_json(old_attrs, new_attrs):
+            continue
+        keys = sorted(set(old_attrs) | set(new_attrs))
+        key = next(k for k in keys if not _same_json(old_attrs.get(k), new_attrs.get(k)))
+        return f"attribute {key!r} stored {_short(old_attrs.get(key))}, received {_short(new_attrs.get(key))}"
+    return None
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """JSON equality that survives a round trip through JSONB (1.0 may come back as 1, key order is lost)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not (isinstance(a, bool) or isinstance(b, bool)):
+        return float(a) == float(b)
+    return bool(a == b)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _conflict_reason(span_id: str, difference: str, where: str) -> str:
+    return f"span {span_id!r} is already stored ({where}) with different content: {difference}; the stored one is kept"
+
+
+def _stored_conflicts(conn: Connection, repeated: dict[str, tuple[Any, ...]]) -> list[RejectedSpan]:
+    """Spans of the batch whose id was already stored with different content (a rare path: re-deliveries)."""
+    columns = [spans.c[name] for name in _CONTENT_COLUMNS]
+    found: list[RejectedSpan] = []
+    ids = list(repeated)
+    for start in range(0, len(ids), 500):
+        stmt = select(spans.c.span_id, *columns).where(spans.c.span_id.in_(ids[start : start + 500]))
+        for span_id, *stored in conn.execute(stmt):
+            difference = content_difference(stored, _content(repeated[span_id]))
+            if difference is not None:
+                found.append(RejectedSpan(span_id, _conflict_reason(span_id, difference, "in the store")))
+    return found
 
 
 def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: int) -> None:

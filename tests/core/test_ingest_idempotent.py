@@ -57,14 +57,29 @@ def test_overlapping_batches_store_each_span_once_and_link_them(engine: Engine) 
     assert counts["spans"] == 3 and counts["run_edges"] == 2
 
 
-def test_a_redelivered_span_with_changed_content_keeps_the_first_version(engine: Engine) -> None:
-    # Span ids are unique per span: a second version is a client bug; the store keeps what it stored first.
+def test_a_redelivered_span_with_changed_content_keeps_the_first_version_and_says_so(engine: Engine) -> None:
+    # Span ids are unique per span: a second version is a client bug; the store keeps what it stored first,
+    # and reports the conflict instead of counting it as a harmless duplicate.
     run = run_record("etl", 0, 1, outputs=["x"])
     ingest_spans(engine, [run])
     changed = replace(run, attributes={**run.attributes, "mltrace.outputs": ["y"]})
-    assert ingest_spans(engine, [changed]).duplicates == 1
+    result = ingest_spans(engine, [changed])
+    assert (result.stored, result.duplicates) == (0, 0)
+    (conflict,) = result.conflicts
+    assert conflict.span_id == run.span_id
+    assert "attribute 'mltrace.outputs' stored ['x'], received ['y']" in conflict.reason
+    assert "the stored one is kept" in conflict.reason
+    assert ingest_spans(engine, [run]).duplicates == 1  # the same content again is a plain duplicate
     with engine.connect() as conn:
         assert conn.execute(text("SELECT pointer FROM run_io")).scalars().all() == ["x"]
+
+
+def test_two_versions_of_one_span_in_one_batch_are_a_conflict(engine: Engine) -> None:
+    run = run_record("etl", 0, 1, outputs=["x"])
+    later = replace(run, end_ns=run.end_ns + 5)
+    result = ingest_spans(engine, [run, later, run])
+    assert (result.stored, result.duplicates, len(result.conflicts)) == (1, 1, 1)
+    assert "end_ns stored" in result.conflicts[0].reason
 
 
 def test_an_empty_batch_costs_nothing(engine: Engine) -> None:
