@@ -32,6 +32,8 @@ class Context:
     loaders: Loaders = field(init=False)
     # Field names selected at each position of the query (graphql_server/prefetch.py), filled on first use.
     selections: dict[tuple[object, ...], frozenset[str]] = field(default_factory=dict)
+    # Websockets: the arrival position when the connection was acknowledged (subscriptions start there).
+    arrival_mark: int | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.create(self.db)

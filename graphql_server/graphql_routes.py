@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_server.context import Context
 from graphql_server.database import Database, suppressed
@@ -40,6 +41,11 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         return Context(db=self.db, settings=self.settings, feed=self.feed, request=request, response=response)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # Before the acknowledgement: a client that knows it is connected may rely on every later run arriving.
+        context.arrival_mark = await self.feed.mark()
+        return UNSET
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The server must not trace itself into its own store: no instrumentation inside the API.

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
-from graphql import GraphQLError
 
 from graphql_server.context import Info
-from graphql_server.subscriptions.run_feed import SubscriberTooSlow
 from graphql_server.types.ComponentRun import ComponentRun
 
 
@@ -18,12 +16,10 @@ class Subscription:
         description="Each component run stored from now on (optionally of one component), within a poll interval."
     )
     async def run_added(self, info: Info, component: str | None = None) -> AsyncGenerator[ComponentRun, None]:
-        async with info.context.feed.subscribe() as subscriber:
+        # From where the websocket connection was acknowledged: a run stored after that is never missed.
+        async with info.context.feed.subscribe(after=info.context.arrival_mark) as subscriber:
             while True:
-                try:
-                    run = await subscriber.next()
-                except SubscriberTooSlow as exc:
-                    raise GraphQLError(f"runAdded: this subscriber {exc}; subscribe again") from exc
+                run = await subscriber.next()
                 if component is not None and run.component != component:
                     continue
                 # The websocket's context lives as long as the connection: each event gets fresh loaders.

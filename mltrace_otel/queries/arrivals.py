@@ -1,20 +1,20 @@
-"""Which component runs arrived, in arrival order (``spans.seq``), for live subscriptions.
+"""Which component runs arrived, in arrival order, for live subscriptions.
 
-On Postgres, sequence values are taken at insert but become visible at commit, so a smaller ``seq`` can appear
-*after* a larger one (two ingesting processes, a slow transaction). A reader that only asks for
-"seq > the largest seen" would miss it forever. :func:`arrival_mark` records the sequence's value together with
-the transactions in progress at that moment; once all of those have finished, no row at or below that value can
-still appear, so the mark is final. On SQLite one writer at a time commits, so rows appear in ``seq`` order and
-the mark is final at once.
+``run_arrivals`` numbers every stored run in commit order: ingest takes the numbers as the last step of its
+transaction, under a lock held until commit (store/ingest.py). A reader that sees number n therefore sees every
+smaller number too, so "numbers above the last one read" is a complete answer at any moment: nothing to wait
+for, no dependence on transactions elsewhere (Postgres snapshots are cluster-wide, so waiting for "every
+transaction open at some mark" would stall on a backup or an idle session in another database), and paging
+by number never hides a newer run behind an older one that is still pending.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 
-from mltrace_otel.store.models import spans
+from mltrace_otel.store.models import run_arrivals
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,39 +23,17 @@ class Arrival:
     span_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class ArrivalMark:
-    seq: int  # every arrival sequence value handed out so far
-    waiting_on: tuple[int, ...] = ()  # transactions (Postgres xids) that may still commit rows at or below seq
-
-
-def arrival_mark(conn: Connection) -> ArrivalMark:
-    """The arrival sequence now, and what must finish before every row up to it is visible."""
-    if conn.dialect.name != "postgresql":
-        return ArrivalMark(seq=int(conn.execute(select(func.coalesce(func.max(spans.c.seq), 0))).scalar_one()))
-    # Order matters: read the sequence first, then the snapshot (a second statement, so a fresh snapshot under
-    # READ COMMITTED). A transaction that took a value up to `seq` had started by then, so it is either
-    # committed or listed as in progress.
-    seq = conn.execute(
-        text("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('spans', 'seq')::regclass), 0)")
-    ).scalar_one()
-    xips = conn.execute(text("SELECT pg_snapshot_xip(pg_current_snapshot())::text")).scalars().all()
-    return ArrivalMark(seq=int(seq), waiting_on=tuple(int(x) for x in xips))
-
-
-def finished_before(conn: Connection) -> int | None:
-    """Every transaction with an id below this has finished (Postgres); ``None`` where marks are final at once."""
-    if conn.dialect.name != "postgresql":
-        return None
-    return int(conn.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")).scalar_one())
+def latest_arrival(conn: Connection) -> int:
+    """The number of the latest run stored so far (0 when none): a subscriber starting now wants what follows."""
+    return int(conn.execute(select(func.coalesce(func.max(run_arrivals.c.seq), 0))).scalar_one())
 
 
 def arrivals(conn: Connection, after_seq: int, limit: int = 1_000) -> list[Arrival]:
-    """Component runs visible now with ``seq > after_seq``, in arrival order (primary-key range scan)."""
+    """Runs numbered above ``after_seq``, in arrival order (a primary-key range scan), at most ``limit``."""
     stmt = (
-        select(spans.c.seq, spans.c.span_id)
-        .where(spans.c.seq > after_seq, spans.c.component.is_not(None))
-        .order_by(spans.c.seq)
+        select(run_arrivals.c.seq, run_arrivals.c.span_id)
+        .where(run_arrivals.c.seq > after_seq)
+        .order_by(run_arrivals.c.seq)
         .limit(limit)
     )
     return [Arrival(int(seq), span_id) for seq, span_id in conn.execute(stmt)]

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeAlias
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, text, update
 
 from mltrace_otel import semconv
 from mltrace_otel.pointers import infer_kind, parse_kind
@@ -503,6 +503,21 @@ def _write_runs(conn: Connection, writer: BulkWriter, runs: list[_Run], now_ns: 
     repair_edges(conn, writer, new_inputs, new_outputs, links)
     # Last, so the row locks an update takes are held only until the imminent commit.
     _update_component_metadata(conn, [c for c in ordered if c["description"] is not None or c["owner"] is not None])
+    _number_arrivals(conn, writer, [run[0] for run in runs])
+
+
+# One key for every mltrace-otel process (beside store/edges.py's and store/migrate.py's).
+_ARRIVAL_LOCK_KEY = 7_420_170_003
+
+
+def _number_arrivals(conn: Connection, writer: BulkWriter, span_ids: list[str]) -> None:
+    """Number the batch's new runs for live subscribers: the last statement of the transaction, under a lock it
+    holds until commit, so a number is taken only once every smaller one is committed (Postgres hands out a
+    sequence value at insert but shows the row at commit; SQLite writers are serialised already). Readers then
+    page by number and never wait on any transaction, in this database or another."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ARRIVAL_LOCK_KEY})
+    writer.append("run_arrivals", ("span_id",), [(span_id,) for span_id in span_ids])
 
 
 _NEWER_DESCRIPTION = and_(

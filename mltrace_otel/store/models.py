@@ -158,6 +158,17 @@ Index(
 # producers/consumers of a pointer: all seek (X, direction) and range over start_ns.
 Index("ix_run_io_pointer_start", run_io.c.pointer, run_io.c.direction, run_io.c.start_ns, run_io.c.span_id)
 
+# Live delivery: every stored run, numbered in commit order. Writers number a batch's new runs last in their
+# transaction, under a lock held until commit (store/ingest.py), so a reader that sees number n also sees every
+# number below it: "seq > the last one I read" misses nothing and waits for nothing (queries/arrivals.py).
+run_arrivals = Table(
+    "run_arrivals",
+    metadata,
+    Column("seq", SeqId, primary_key=True, autoincrement=True),
+    Column("span_id", String(16), nullable=False),
+    sqlite_autoincrement=True,
+)
+
 # Materialised lineage: consumer depends on producer, via an IO pointer or a span link ('' for links).
 # Repaired at ingest when a producer arrives late (see store/edges.py), so reads are a plain recursive walk.
 run_edges = Table(

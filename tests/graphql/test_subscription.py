@@ -1,5 +1,6 @@
 """runAdded over a real websocket (uvicorn, graphql-transport-ws, the gql client): runs stored by another process
-arrive once each, in order, filtered by component; a late commit of an earlier sequence value is not lost."""
+arrive once each, in order, filtered by component; a late commit is not lost, a run stored as the subscription
+starts is not lost, and a slow subscriber catches up."""
 
 from __future__ import annotations
 
@@ -7,19 +8,16 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Engine
 
 from mltrace_otel.store.engine import create_store_engine
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.models import spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.graphql.conftest import LiveServer
 from tests.helpers import run_record
 
@@ -67,36 +65,12 @@ def test_runs_stored_by_another_process_arrive_once_in_order_and_filtered(live_s
     assert ids == committed[first : first + 6]
 
 
-def _insert_span_row(conn: Connection, record: SpanRecord) -> None:
-    """The first step of every ingest: the spans row, which takes the next arrival sequence value."""
-    conn.execute(
-        insert(spans).values(
-            span_id=record.span_id,
-            trace_id=record.trace_id,
-            name=record.name,
-            kind=record.kind,
-            start_ns=record.start_ns,
-            end_ns=record.end_ns,
-            status_code=record.status_code,
-            component=record.attributes["mltrace.component"],
-            attributes=record.attributes,
-            events=[],
-            links=[],
-            resource={},
-            scope={},
-            ingested_ns=time.time_ns(),
-        )
-    )
-
-
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_a_transaction_that_commits_late_is_still_delivered(
+def test_a_transaction_that_commits_late_is_delivered_and_holds_back_later_numbers(
     live_server: LiveServer, engine: Engine, db_url: str
 ) -> None:
-    """On Postgres a smaller sequence value can become visible after a larger one; it must not be skipped.
-
-    (SQLite has one writer at a time, so its rows become visible in sequence order.)
-    """
+    """Runs are numbered as the last step of their transaction, under a lock held until commit: a batch that
+    commits late makes later batches wait for their numbers, so readers never skip it (and never wait for it)."""
     other_writer = create_store_engine(db_url)
     early = run_record("slow", 0, 1, outputs=["early.csv"])
     late = run_record("fast", 2, 3, outputs=["late.csv"])
@@ -122,16 +96,15 @@ def test_a_transaction_that_commits_late_is_still_delivered(
             warming = asyncio.create_task(warm())
             delivered.append(await next_id(events))
             warming.cancel()
-            # `early` takes its sequence value first but commits last.
             with other_writer.connect() as slow:
                 transaction = slow.begin()
-                _insert_span_row(slow, early)
-                await asyncio.wait_for(asyncio.to_thread(ingest_spans, engine, [late]), 30)
-                while delivered[-1] != late.span_id:
-                    delivered.append(await next_id(events))
+                await asyncio.to_thread(ingest_spans, slow, [early])  # numbered, not committed
+                storing_late = asyncio.create_task(asyncio.to_thread(ingest_spans, engine, [late]))
                 await asyncio.sleep(0.5)  # several polls go by while `early` is uncommitted
+                assert not storing_late.done()  # it cannot take a number before `early` commits
                 transaction.commit()
-            while delivered[-1] != early.span_id:
+            await asyncio.wait_for(storing_late, 30)
+            while late.span_id not in delivered:
                 delivered.append(await next_id(events))
             await events.aclose()
         return delivered
@@ -141,5 +114,50 @@ def test_a_transaction_that_commits_late_is_still_delivered(
     finally:
         other_writer.dispose()
     news = [d for d in delivered if d not in warmups]
-    assert news == [late.span_id, early.span_id]
+    assert news == [early.span_id, late.span_id]
     assert len(delivered) == len(set(delivered))
+
+
+def test_a_run_stored_between_the_connection_and_the_subscription_is_delivered(
+    live_server: LiveServer, engine: Engine
+) -> None:
+    """The UI shows "live" once the websocket is acknowledged and subscribes a moment later: a run stored in
+    between must arrive (the subscription starts from where the connection was acknowledged)."""
+    between = run_record("between", 0, 1, outputs=["between.csv"])
+    after = run_record("after", 1, 2, inputs=["between.csv"])
+
+    async def scenario() -> list[str]:
+        async with Client(transport=_transport(live_server)) as session:  # connection_init, then the ack
+            await asyncio.to_thread(ingest_spans, engine, [between])
+            received: list[str] = []
+            async for result in session.subscribe(GraphQLRequest(SUBSCRIBE, variable_values={"component": None})):
+                received.append(result["runAdded"]["id"])
+                if len(received) == 1:
+                    await asyncio.to_thread(ingest_spans, engine, [after])
+                if len(received) == 2:
+                    return received
+        return []
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 30)) == [between.span_id, after.span_id]
+
+
+def test_a_slow_subscriber_catches_up_instead_of_being_dropped(engine: Engine) -> None:
+    """More runs than a subscriber's queue holds are stored while it reads nothing: it gets every one, once, in
+    order (its queue stays bounded; it reads the rest from the store itself)."""
+    from graphql_server.database import Database
+    from graphql_server.subscriptions.run_feed import QUEUE_SIZE, RunFeed
+
+    records = [run_record("burst", i, i + 1) for i in range(QUEUE_SIZE * 2 + 137)]
+
+    async def scenario() -> list[str]:
+        feed = RunFeed(Database(engine), interval_s=0.02)
+        async with feed.subscribe() as subscriber:
+            first = subscriber.position
+            for start in range(0, len(records), 500):
+                await asyncio.to_thread(ingest_spans, engine, records[start : start + 500])
+            while feed.position < first + len(records):  # the poller has read them all
+                await asyncio.sleep(0.02)
+            assert subscriber.queue.qsize() == QUEUE_SIZE  # the rest were left for it to read
+            return [(await subscriber.next()).id for _ in records]
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 60)) == [r.span_id for r in records]

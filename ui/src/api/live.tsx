@@ -91,8 +91,9 @@ export function LiveProvider({ children, pollOnly = false }: { children: ReactNo
       retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** retries))),
       on: {
         connected: () => {
-          // Back after an outage: whatever was stored meanwhile was missed, so refresh.
-          if (everConnected) bump();
+          // The subscription delivers every run stored after the server acknowledged this connection. Refresh
+          // once now for what was stored before that (since the views' own fetch, or during an outage).
+          bump();
           everConnected = true;
           setState((s) => ({ ...s, mode: "websocket", online: true }));
         },
