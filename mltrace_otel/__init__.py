@@ -19,6 +19,8 @@ _EXPORTS = {
     "configure": "mltrace_otel.instrument.configure",
     "flush": "mltrace_otel.instrument.configure",
     "shutdown": "mltrace_otel.instrument.configure",
+    "export_status": "mltrace_otel.instrument.configure",
+    "ExportStatus": "mltrace_otel.delivery.status",
     "component_run": "mltrace_otel.instrument.runs",
     "register": "mltrace_otel.instrument.runs",
     "current_run": "mltrace_otel.instrument.run_handle",

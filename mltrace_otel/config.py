@@ -27,9 +27,13 @@ class ConfigError(ValueError):
     """A configuration value that cannot work; the message says which and why."""
 
 
+def mltrace_home() -> Path:
+    """Where the default SQLite store and the spools live (``MLTRACE_HOME``, else ``~/.mltrace``)."""
+    return Path(os.environ.get("MLTRACE_HOME") or Path.home() / ".mltrace").expanduser()
+
+
 def default_sqlite_url() -> str:
-    home = Path(os.environ.get("MLTRACE_HOME", Path.home() / ".mltrace"))
-    return f"sqlite:///{home / 'mltrace.db'}"
+    return f"sqlite:///{mltrace_home() / 'mltrace.db'}"
 
 
 def set_database_url(url: str | None) -> None:
@@ -99,3 +103,35 @@ def threshold_seconds(value: object) -> float:
     if not value > 0:
         raise ValueError(f"staleness_threshold must be a positive number of seconds (got {value!r})")
     return float(value)
+
+
+DURABILITIES = ("spool", "memory")
+DEFAULT_EXIT_TIMEOUT_S = 5.0
+
+
+def durability(explicit: str | None = None) -> str:
+    """How ended spans wait for the store: ``spool`` (on local disk, the default) or ``memory``."""
+    value = explicit if explicit is not None else os.environ.get("MLTRACE_DURABILITY") or "spool"
+    if value not in DURABILITIES:
+        source = "durability" if explicit is not None else "MLTRACE_DURABILITY"
+        raise ConfigError(f"{source}={value!r} is not one of {', '.join(DURABILITIES)}")
+    return value
+
+
+def positive_number(name: str, default: float) -> float:
+    """A non-negative number from the environment variable ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+    if value < 0 or value != value:
+        raise ConfigError(f"{name}={raw!r} must be zero or more")
+    return value
+
+
+def exit_timeout_s() -> float:
+    """How long a pipeline's exit waits for the store (``MLTRACE_EXIT_TIMEOUT_S``); what is left stays spooled."""
+    return positive_number("MLTRACE_EXIT_TIMEOUT_S", DEFAULT_EXIT_TIMEOUT_S)

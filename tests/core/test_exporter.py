@@ -1,10 +1,10 @@
-"""The exporter when the database is away: FAILURE, logged once per outage, counted, bounded retries, and the
-pipeline neither blocks nor crashes. When the database is merely slow or locked, nothing is lost."""
+"""The store while it is away, locked or refusing spans: nothing is lost, the pipeline never blocks or crashes,
+and what happened is told (flush's answer, export_status(), one log line per outage, one per rejected span).
+``MltraceSpanExporter`` (for OTEL_TRACES_EXPORTER=mltrace) goes through the same delivery as ``configure()``."""
 
 from __future__ import annotations
 
 import logging
-import socket
 import sqlite3
 import threading
 import uuid
@@ -20,11 +20,10 @@ from sqlalchemy import create_engine, make_url, text
 import mltrace_otel
 from mltrace_otel import component_run
 from mltrace_otel.exporter import MltraceSpanExporter
-from mltrace_otel.instrument.configure import exporter as configured_exporter
 from tests.conftest import pg_url
 from tests.core.conftest import Store
 
-ERRORS_LOGGER = "mltrace_otel.exporter"
+DELIVERY_LOGGER = "mltrace_otel.delivery"
 
 
 def finished_spans(n: int, component: str = "job") -> list[ReadableSpan]:
@@ -68,88 +67,57 @@ def broken_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
         admin.dispose()
 
 
-def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == ERRORS_LOGGER and r.levelno >= logging.ERROR]
+def _records(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == DELIVERY_LOGGER and r.levelno >= level]
 
 
-def test_an_unreachable_store_fails_the_export_logs_once_counts_and_recovers(
+def test_an_unreachable_store_spools_says_so_once_and_stores_everything_when_it_comes_back(
     broken_store: tuple[str, Callable[[], None]], caplog: pytest.LogCaptureFixture
 ) -> None:
     url, repair = broken_store
-    exporter = MltraceSpanExporter(url, max_attempts=2, retry_delay_s=0)
-    caplog.set_level(logging.WARNING, logger=ERRORS_LOGGER)
-    assert exporter.export(finished_spans(3)) is SpanExportResult.FAILURE
-    assert exporter.export(finished_spans(4)) is SpanExportResult.FAILURE
-    assert exporter.failed_spans == 7 and exporter.stored_spans == 0
-    (error,) = _errors(caplog)  # once per outage, not once per batch
-    assert "could not store 3 spans after 2 attempts" in error.getMessage()
-    assert "The pipeline keeps running" in error.getMessage()
-
-    repair()
-    assert exporter.export(finished_spans(5)) is SpanExportResult.SUCCESS
-    assert exporter.stored_spans == 5 and exporter.failed_spans == 7
-    assert any("storing spans again (7 spans were lost before)" in r.getMessage() for r in caplog.records)
-    assert len(_errors(caplog)) == 1
-
-
-def test_a_pipeline_with_an_unreachable_store_runs_to_the_end(
-    broken_store: tuple[str, Callable[[], None]], caplog: pytest.LogCaptureFixture
-) -> None:
-    url, _ = broken_store
+    caplog.set_level(logging.INFO, logger=DELIVERY_LOGGER)
     mltrace_otel.configure(url)
     try:
-        exporter = configured_exporter()
-        assert exporter is not None
-        exporter.retry_delay_s = 0
-        results = []
         for i in range(20):
             with component_run("resilient", outputs=[f"out-{i}.csv"]):
-                results.append(i)
-        assert results == list(range(20))  # every step ran; none raised
-        assert mltrace_otel.flush() is True  # the processor finished; the spans could not be stored
-        assert exporter.failed_spans == 20 and exporter.stored_spans == 0
-        assert len(_errors(caplog)) == 1
+                pass
+        assert mltrace_otel.flush(1_000) is False  # not stored: the store is away
+        status = mltrace_otel.export_status()
+        assert status.state == "store unreachable, spooling"
+        assert (status.spooled, status.stored, status.rejected, status.dropped) == (20, 0, 0, 0)
+        assert status.last_error and status.oldest_unsent_age_s is not None
+        (warning,) = [r for r in _records(caplog) if "store unreachable" in r.getMessage()]  # once per outage
+        assert "store unreachable, spooling" in warning.getMessage()
+        assert "20 spans wait in the spool" in warning.getMessage()
+        assert not any("rejected" in r.getMessage() for r in _records(caplog))
+
+        repair()
+        assert mltrace_otel.flush(30_000) is True
+        status = mltrace_otel.export_status()
+        assert (status.spooled, status.stored, status.state, status.last_error) == (0, 20, "idle", None)
+        assert any("store reachable again" in r.getMessage() for r in _records(caplog))
     finally:
         mltrace_otel.shutdown()
+    assert len(Store(url).runs("resilient")) == 20
 
 
-class RefusingServer:
-    """A TCP server that accepts each connection and closes it at once; counts the attempts."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def test_retries_are_bounded_per_batch() -> None:
-    server = RefusingServer()
+def test_the_exporter_returns_success_once_spans_are_spooled_and_flushes_to_the_store(
+    broken_store: tuple[str, Callable[[], None]],
+) -> None:
+    url, repair = broken_store
+    exporter = MltraceSpanExporter(url)
     try:
-        url = f"postgresql://u@127.0.0.1:{server.port}/db?sslmode=disable&gssencmode=disable"
-        exporter = MltraceSpanExporter(url, max_attempts=3, retry_delay_s=0)
-        assert exporter.export(finished_spans(2)) is SpanExportResult.FAILURE
-        assert server.connections == 3
-        assert exporter.export(finished_spans(2)) is SpanExportResult.FAILURE
-        assert server.connections == 6
-        assert exporter.failed_spans == 4
+        assert exporter.export(finished_spans(3)) is SpanExportResult.SUCCESS  # durable in the spool
+        assert exporter.export(finished_spans(4)) is SpanExportResult.SUCCESS
+        assert exporter.force_flush(500) is False
+        status = exporter.status()
+        assert status is not None and (status.spooled, status.stored) == (7, 0)
+        repair()
+        assert exporter.force_flush(30_000) is True
+        status = exporter.status()
+        assert status is not None and (status.spooled, status.stored) == (0, 7)
     finally:
-        server.close()
+        exporter.shutdown()
 
 
 def test_export_after_shutdown_fails_without_touching_the_store(tmp_path: Path) -> None:
@@ -157,15 +125,21 @@ def test_export_after_shutdown_fails_without_touching_the_store(tmp_path: Path) 
     exporter.shutdown()
     assert exporter.export(finished_spans(1)) is SpanExportResult.FAILURE
     assert not (tmp_path / "never.db").exists()
-    assert exporter.force_flush() is True
+    assert exporter.force_flush() is True  # nothing was ever handed over
 
 
-def test_duplicates_and_rejects_are_counted(db_url: str) -> None:
+def test_duplicates_are_counted_as_stored(db_url: str) -> None:
     exporter = MltraceSpanExporter(db_url)
     spans = finished_spans(3)
-    assert exporter.export(spans) is SpanExportResult.SUCCESS
-    assert exporter.export(spans[:2]) is SpanExportResult.SUCCESS
-    assert (exporter.stored_spans, exporter.duplicate_spans, exporter.failed_spans) == (3, 2, 0)
+    try:
+        assert exporter.export(spans) is SpanExportResult.SUCCESS
+        assert exporter.force_flush() is True
+        assert exporter.export(spans[:2]) is SpanExportResult.SUCCESS
+        assert exporter.force_flush() is True
+        status = exporter.status()
+        assert status is not None and (status.stored, status.duplicates, status.conflicts) == (3, 2, 0)
+    finally:
+        exporter.shutdown()
 
 
 def _hold_write_lock(db_url: str) -> Callable[[], None]:
@@ -206,22 +180,23 @@ def test_a_locked_store_never_blocks_the_pipeline_and_loses_nothing(store: Store
     try:
         with component_run("first", outputs=["first.csv"]):
             pass
-        # Another thread waits for the store (as the exporter's worker does); the pipeline goes on meanwhile.
+        # Another thread waits for the store; the pipeline goes on meanwhile.
         waiter = threading.Thread(target=lambda: (mltrace_otel.flush(), flushed.set()), daemon=True)
         waiter.start()
         steps = threading.Thread(target=pipeline, daemon=True)
         steps.start()
         steps.join(60)  # a guard against hanging forever, not a speed check
         assert not steps.is_alive(), "the pipeline waited for the locked store"
-        assert not flushed.is_set()  # the store is still locked: the export is pending, the pipeline is done
-        exporter = configured_exporter()
-        assert exporter is not None and exporter.stored_spans == 0 and exporter.failed_spans == 0
+        assert not flushed.is_set()  # the store is still locked: the spans wait, the pipeline is done
+        status = mltrace_otel.export_status()
+        assert (status.stored, status.rejected, status.dropped) == (0, 0, 0)
     finally:
         release()
     assert flushed.wait(60)
     assert len(store.runs("while_locked")) == 200
     assert len(store.runs("first")) == 1
-    assert exporter.failed_spans == 0
+    status = mltrace_otel.export_status()
+    assert (status.stored, status.spooled, status.rejected) == (201, 0, 0)
 
 
 def test_the_entry_point_names_this_exporter() -> None:
@@ -231,20 +206,19 @@ def test_the_entry_point_names_this_exporter() -> None:
     assert entry.load() is MltraceSpanExporter
 
 
-def test_a_burst_larger_than_one_export_chunk_is_stored_whole_with_every_edge(store: Store) -> None:
-    # One BatchSpanProcessor batch of 3,000 runs: the exporter cuts it into chunks stored side by side; a run
-    # and its producer often land in different chunks, committed in either order.
+def test_a_burst_larger_than_one_batch_is_stored_whole_with_every_edge(store: Store) -> None:
+    # Several of the drainer's batches: a run and its producer often land in different transactions.
     ids = []
-    for i in range(3_000):
+    for i in range(5_000):
         with component_run("chain", inputs=[f"link-{i - 1}"] if i else [], outputs=[f"link-{i}"]) as run:
             ids.append(run.id)
     runs = store.runs("chain")
-    assert len(runs) == 3_000
+    assert len(runs) == 5_000
     with store.connect() as conn:
         from mltrace_otel.queries.linked_runs import dependencies_of
 
         deps = dependencies_of(conn, ids)
     assert deps[ids[0]] == []
-    assert all([e.producer_id for e in deps[ids[i]]] == [ids[i - 1]] for i in range(1, 3_000))
-    exporter = configured_exporter()
-    assert exporter is not None and exporter.failed_spans == 0 and exporter.stored_spans == 3_000
+    assert all([e.producer_id for e in deps[ids[i]]] == [ids[i - 1]] for i in range(1, 5_000))
+    status = mltrace_otel.export_status()
+    assert (status.stored, status.spooled, status.rejected, status.dropped) == (5_000, 0, 0, 0)

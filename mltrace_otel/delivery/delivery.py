@@ -1,0 +1,675 @@
+"""One store's deliveries in this process: the caller's thread makes each ended span durable, one thread stores.
+
+``append`` (on the thread that ended the span) writes the span to this process's spool segment and returns: a few
+microseconds, never a database call. The *drainer* thread reads the spool oldest first, stores batches in one
+transaction each through :func:`write_isolating`, and marks each batch done in the segment. What the store says
+decides the rest (store/faults.py):
+
+- unreachable or busy: the batch stays where it is; retry with exponential backoff and jitter, without limit
+  (nothing waits in memory, so there is nothing to give up on) and log "store unreachable, spooling" once;
+- refusing every write (permissions, a missing table): the same, with its own log line;
+- refusing some spans: those are rejected one by one with the database's reason, the rest stored.
+
+At start, and every few seconds while idle, the drainer adopts segments that processes now gone left behind for
+the same store. ``durability="memory"`` keeps spans in a bounded in-memory queue instead (the SDK's way: faster
+on the caller's thread, but a killed process loses what waits, and a full queue drops the oldest, counted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace import ReadableSpan
+
+from mltrace_otel.config import database_url
+from mltrace_otel.delivery.codec import encode_span
+from mltrace_otel.delivery.spool import (
+    Damage,
+    Segment,
+    SpoolFormatError,
+    SpoolWriter,
+    adopt,
+    record_rejections,
+    segment_paths,
+    spool_dir,
+    store_label,
+)
+from mltrace_otel.delivery.status import ExportStatus, Rejection
+from mltrace_otel.store.faults import Diagnosis, Fault, classify
+from mltrace_otel.store.ingest import IngestResult, PreparedSpans, RejectedSpan, prepare_spans
+from mltrace_otel.store.span_record import SpanRecord, from_readable_span
+
+log = logging.getLogger("mltrace_otel.delivery")
+
+BATCH = 2_048  # spans per transaction
+MEMORY_QUEUE = 65_536  # durability="memory" (the SDK's BatchSpanProcessor queue we replace had this size)
+BACKPRESSURE_S = 0.5  # the longest a span waits for room when neither the spool nor memory can take it
+ORPHAN_SCAN_S = 2.0  # how often an idle drainer looks for segments left by processes that ended
+IDLE_WAIT_S = 0.2  # the longest an ended span waits before the idle drainer looks (a flush wakes it at once)
+BACKOFF_FIRST_S = 0.1
+BACKOFF_MAX_S = 5.0
+SPOOL_RETRY_S = 10.0  # after the spool could not be written, try it again this long after
+LOGGED_REJECTIONS = 50  # rejections logged one by one; later ones are counted in a line per batch
+REASONS_KEPT = 20
+
+_live: weakref.WeakSet[Delivery] = weakref.WeakSet()
+
+
+@dataclass
+class _Work:
+    """One batch on its way to the store."""
+
+    records: list[SpanRecord]
+    segment: Segment | None  # None: spans from the memory queue
+    end: int = 0  # segment offset just past the batch
+    own: bool = True
+    unreadable: list[RejectedSpan] = field(default_factory=list)
+
+
+class Delivery:
+    def __init__(
+        self,
+        url: str | None = None,
+        durability: str = "spool",
+        *,
+        spool_root: Path | None = None,
+        memory_limit: int = MEMORY_QUEUE,
+        adopt_orphans: bool = True,
+    ) -> None:
+        self.url = database_url(url)
+        self.label = store_label(self.url)
+        self.durability = durability
+        self.memory_limit = memory_limit
+        self.adopt_orphans = adopt_orphans
+        self.directory: Path | None = None
+        self.writer: SpoolWriter | None = None
+        if durability == "spool":
+            self.directory = spool_dir(self.url, spool_root)
+            self.writer = SpoolWriter(self.directory)
+        self._init_runtime()
+        _live.add(self)
+
+    def _init_runtime(self) -> None:
+        """State of this process (a forked child starts it afresh)."""
+        self._cond = threading.Condition()  # counters below; notified whenever a batch is done
+        self._wake = threading.Event()
+        self._idle = False
+        self._thread: threading.Thread | None = None
+        self._memory: deque[ReadableSpan] = deque()
+        self._memory_lock = threading.Lock()
+        # Segments being drained: changed by the drainer thread only, under _segments_lock (status reads them).
+        self._own: list[Segment] = []
+        self._adopted: list[Segment] = []
+        self._segments_lock = threading.Lock()
+        self._known_bad: set[str] = set()
+        self._closing = False
+        self._close_deadline = 0.0
+        self._stopped = False
+        self._flush_waiters = 0
+        self._spool_retry_at = 0.0
+        self._last_scan = 0.0
+        # Counters (under _cond)
+        self.spool_done = 0
+        self.memory_appended = 0
+        self.memory_done = 0
+        self.stored = 0
+        self.duplicates = 0
+        self.rejected_total = 0
+        self.conflicts_total = 0
+        self.dropped = 0
+        self.adopted_done = 0
+        self.reasons: deque[Rejection] = deque(maxlen=REASONS_KEPT)
+        self._own_failures = 0  # rejected, conflicting or dropped spans of this process
+        self._state = "idle"
+        self._last_error: str | None = None
+        self._outage_since: float | None = None
+        self._logged_rejections = 0
+
+    @property
+    def spool_appended(self) -> int:
+        return self.writer.records if self.writer is not None else 0
+
+    def _backlog(self) -> int:
+        return self.spool_appended - self.spool_done + self.memory_appended - self.memory_done
+
+    # ---- the caller's thread -------------------------------------------------------------------------------
+
+    def append(self, span: ReadableSpan) -> None:
+        """Make ``span`` durable (spool) or queued (memory), and wake the drainer. Never raises, never waits for
+        the store."""
+        if self._stopped and self.writer is None:
+            with self._cond:
+                self.memory_appended += 1
+                self.memory_done += 1
+                self._drop(1, "it ended after the store's thread stopped (durability='memory')")
+            return
+        try:
+            if self.writer is None or not self._append_to_spool(span):
+                self._append_to_memory(span)
+        except Exception:  # never into the pipeline
+            log.exception("mltrace-otel: could not keep span %r for the store", getattr(span, "name", "?"))
+            with self._cond:
+                self.dropped += 1
+                self._own_failures += 1
+            return
+        if self._thread is None and not self._stopped:
+            self._start()
+        elif self._idle and self._backlog() >= BATCH:
+            # Otherwise the drainer finds the span within IDLE_WAIT_S by itself: waking it for every span would
+            # cost the caller a thread switch per span and the store a transaction per span.
+            self._wake.set()
+
+    def _append_to_spool(self, span: ReadableSpan) -> bool:
+        writer = self.writer
+        assert writer is not None
+        if self._spool_retry_at and time.monotonic() < self._spool_retry_at:
+            return False
+        with writer.lock:
+            try:
+                if writer.segment is None:
+                    writer.open_segment()
+                frames: list[bytes] = []
+                encode_span(span, writer.defs, frames)
+                writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
+                writer.records += 1  # this process's spooled spans: read without the lock (an int is atomic)
+            except OSError as exc:
+                writer.seal()
+                self._spool_retry_at = time.monotonic() + SPOOL_RETRY_S
+                log.error(
+                    "mltrace-otel: cannot write the spool in %s (%s); holding spans in memory until it can be "
+                    "written again (a process killed meanwhile loses them)",
+                    self.directory, exc,
+                )  # fmt: skip
+                return False
+            except Exception:
+                writer.seal()  # its definitions may now name frames that were never written
+                raise
+        if self._spool_retry_at:
+            self._spool_retry_at = 0.0
+            log.warning("mltrace-otel: the spool in %s can be written again", self.directory)
+        return True
+
+    def _append_to_memory(self, span: ReadableSpan) -> None:
+        full = False
+        with self._memory_lock:
+            if len(self._memory) >= self.memory_limit and self.writer is not None and not self._stopped:
+                full = True
+        if full:
+            # Neither the spool nor memory can take it: the last resort, waiting (bounded) for the drainer.
+            deadline = time.monotonic() + BACKPRESSURE_S
+            self._wake.set()
+            while time.monotonic() < deadline and len(self._memory) >= self.memory_limit:
+                time.sleep(0.005)
+        with self._memory_lock:
+            lost = None
+            if len(self._memory) >= self.memory_limit:
+                lost = self._memory.popleft()
+            self._memory.append(span)
+        with self._cond:
+            self.memory_appended += 1
+            if lost is not None:
+                self.memory_done += 1
+                self._drop(1, "the in-memory queue was full")
+
+    # ---- flush, close, status (any thread) -------------------------------------------------------------------
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait until every span appended before the call is stored; False on timeout or if any of this
+        process's spans were rejected, conflicted or dropped (see :meth:`status`)."""
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        with self._cond:
+            spool_target, memory_target = self.spool_appended, self.memory_appended
+            if self.spool_done >= spool_target and self.memory_done >= memory_target:
+                return self._own_failures == 0
+            self._flush_waiters += 1
+        try:
+            if self._thread is None and not self._stopped:
+                self._start()
+            self._wake.set()  # also cuts a backoff short: a flush means "try now"
+            with self._cond:
+                while self.spool_done < spool_target or self.memory_done < memory_target:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or self._stopped:
+                        return False
+                    self._cond.wait(remaining)
+                return self._own_failures == 0
+        finally:
+            with self._cond:
+                self._flush_waiters -= 1
+
+    def close(self, timeout_s: float) -> None:
+        """Store what this process holds (its own spans and adopted segments) for at most ``timeout_s``, then stop.
+        What is left stays in the spool for the next process (durability="memory": it is lost, and counted)."""
+        with self._cond:
+            if self._closing:
+                return
+            self._closing = True
+            self._close_deadline = time.monotonic() + max(0.0, timeout_s)
+        thread = self._thread
+        if thread is not None:
+            self._wake.set()
+            thread.join(max(0.0, self._close_deadline - time.monotonic()) + 0.05)
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if self.writer is not None:
+            with self.writer.lock:
+                self.writer.seal()
+        self._report_leftovers(thread is not None and thread.is_alive())
+
+    def drain_orphans(self, timeout_s: float) -> bool:
+        """Store, on this thread, every segment that processes now gone left for this store (``mltrace spool
+        drain``); True when all of them were stored, False when the store did not take them in time (they stay).
+        Only for a delivery whose own drainer was never started."""
+        assert self._thread is None, "drain_orphans runs instead of the drainer thread, not beside it"
+        with self._cond:
+            self._closing = True  # _deliver gives up at the deadline instead of retrying for ever
+            self._close_deadline = time.monotonic() + max(0.0, timeout_s)
+        token = otel_context.attach(otel_context.set_value(otel_context._SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            self._scan_orphans()
+            while True:
+                work = self._from_segments(self._adopted)
+                if work is None:
+                    return not self._adopted
+                if not self._deliver(work):
+                    return False
+        finally:
+            self._release()
+            otel_context.detach(token)
+            with self._cond:
+                self._stopped = True
+
+    def _report_leftovers(self, drainer_busy: bool) -> None:
+        with self._cond:
+            waiting = self.spool_appended - self.spool_done
+            in_memory = self.memory_appended - self.memory_done
+        if self.writer is not None and waiting + in_memory:
+            log.warning(
+                "mltrace-otel: %d spans were not stored before exit (%s); they wait in the spool %s for the next "
+                "process using this store, or `mltrace spool drain`",
+                waiting + in_memory, self._last_error or "the store did not take them in time", self.directory,
+            )  # fmt: skip
+            if in_memory:
+                with self._cond:
+                    self._drop(in_memory, "held in memory (the spool could not be written) at exit")
+        elif in_memory:
+            with self._cond:
+                self._drop(in_memory, f"not stored before exit ({self._last_error or 'the store was too slow'})")
+            log.error(
+                "mltrace-otel: %d spans were lost at exit: durability='memory' keeps unsent spans in memory only",
+                in_memory,
+            )
+        if drainer_busy:
+            log.warning("mltrace-otel: the store did not answer in time; exiting without waiting for it")
+
+    def status(self) -> ExportStatus:
+        oldest = self._oldest_unsent_ns()
+        with self._cond:
+            waiting = (self.spool_appended - self.spool_done) + (self.memory_appended - self.memory_done)
+            state = "stopped" if self._stopped else self._state
+            return ExportStatus(
+                durability=self.durability,
+                store=self.label,
+                state=state,
+                stored=self.stored,
+                duplicates=self.duplicates,
+                spooled=waiting,
+                rejected=self.rejected_total,
+                conflicts=self.conflicts_total,
+                dropped=self.dropped,
+                adopted=self.adopted_done,
+                oldest_unsent_age_s=max(0.0, (time.time_ns() - oldest) / 1e9) if oldest else None,
+                last_error=self._last_error,
+                reasons=tuple(self.reasons),
+                spool_dir=str(self.directory) if self.directory else None,
+            )
+
+    def _oldest_unsent_ns(self) -> int | None:
+        found: list[int] = []
+        with self._memory_lock:
+            if self._memory:
+                found.append(self._memory[0].end_time or 0)
+        with self._segments_lock:
+            for segment in [*self._own, *self._adopted]:
+                with contextlib.suppress(OSError, ValueError, EOFError):
+                    if segment.drained < segment.size():
+                        end = segment.oldest_end_ns()
+                        if end:
+                            found.append(end)
+                            break
+        if not found and self.writer is not None:
+            with self.writer.lock:
+                fresh = list(self.writer.new_segments)
+            for segment in fresh:
+                with contextlib.suppress(OSError, ValueError, EOFError):
+                    end = segment.oldest_end_ns()
+                    if end:
+                        found.append(end)
+                        break
+        return min(found) if found else None
+
+    def _drop(self, count: int, why: str) -> None:
+        """Count spans lost without being stored (caller holds _cond)."""
+        self.dropped += count
+        self._own_failures += count
+        self.reasons.append(Rejection("", "", f"{count} spans dropped: {why}"))
+        self._cond.notify_all()
+
+    # ---- the drainer thread ---------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._cond:
+            if self._thread is not None or self._stopped:
+                return
+            self._thread = threading.Thread(target=self._run, name="mltrace-otel-store", daemon=True)
+        self._thread.start()
+
+    def start(self) -> None:
+        """Start the drainer now (it adopts what earlier processes left for this store) rather than on the
+        first span."""
+        self._start()
+
+    def _run(self) -> None:
+        # Our own inserts must not be traced back into this queue by an instrumented database driver.
+        token = otel_context.attach(otel_context.set_value(otel_context._SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            self._drain()
+        except Exception:
+            log.exception("mltrace-otel: the store thread failed; spans stay in the spool for the next process")
+        finally:
+            self._release()
+            with self._cond:
+                self._stopped = True
+                self._cond.notify_all()
+            otel_context.detach(token)
+
+    def _drain(self) -> None:
+        self._scan_orphans()
+        while True:
+            work = self._next_work()
+            if work is None:
+                if self._closing:
+                    return
+                self._idle = True
+                # Spans counted but not readable yet are being written right now: look again very soon.
+                self._wake.wait(0.01 if self._has_pending() else IDLE_WAIT_S)
+                self._idle = False
+                self._wake.clear()
+                if time.monotonic() - self._last_scan >= ORPHAN_SCAN_S:
+                    self._scan_orphans()
+                continue
+            if not self._deliver(work):
+                return
+
+    def _has_pending(self) -> bool:
+        with self._cond:
+            return self.spool_done < self.spool_appended or self.memory_done < self.memory_appended
+
+    def _scan_orphans(self) -> None:
+        self._last_scan = time.monotonic()
+        if self.directory is None or not self.adopt_orphans:
+            return
+        held = {s.path for s in [*self._own, *self._adopted]}
+        if self.writer is not None:
+            with self.writer.lock:
+                held.update(s.path for s in self.writer.new_segments)
+        for path in segment_paths(self.directory):
+            if path in held or path.name in self._known_bad:
+                continue
+            try:
+                segment = adopt(path)
+            except (SpoolFormatError, OSError) as exc:
+                self._known_bad.add(path.name)
+                log.error("mltrace-otel: cannot read spool file %s: %s", path, exc)
+                continue
+            if segment is not None:
+                with self._segments_lock:
+                    self._adopted.append(segment)
+        with self._segments_lock:
+            self._adopted.sort(key=lambda s: s.name)
+
+    def _next_work(self) -> _Work | None:
+        if self.writer is not None:
+            with self.writer.lock, self._segments_lock:
+                self._own.extend(self.writer.new_segments)
+                self.writer.new_segments.clear()
+        sources: list[Callable[[], _Work | None]] = [self._from_segments_own, self._from_memory]
+        if not (self._flush_waiters or self._closing):  # oldest first, unless a flush or exit waits for our own
+            sources.insert(0, self._from_segments_adopted)
+        else:
+            sources.append(self._from_segments_adopted)
+        for source in sources:
+            work = source()
+            if work is not None:
+                return work
+        return None
+
+    def _from_segments_own(self) -> _Work | None:
+        return self._from_segments(self._own)
+
+    def _from_segments_adopted(self) -> _Work | None:
+        if self._closing and time.monotonic() > self._close_deadline:
+            return None
+        return self._from_segments(self._adopted)
+
+    def _from_segments(self, segments: list[Segment]) -> _Work | None:
+        while segments:
+            segment = segments[0]
+            bodies, end, damage = segment.take(BATCH)
+            if damage is not None:
+                self._report_damage(damage)
+            if bodies:
+                records: list[SpanRecord] = []
+                unreadable: list[RejectedSpan] = []
+                for body in bodies:
+                    try:
+                        records.append(segment.decoder.span(body))
+                    except Exception as exc:  # a record this version cannot read back
+                        unreadable.append(RejectedSpan("", f"its spool record could not be read back ({exc})"))
+                segment.taken_up_to(end, len(bodies))
+                return _Work(records, segment, end=end, own=segment.own, unreadable=unreadable)
+            if damage is not None and end > segment.drained:
+                segment.mark(end, segment.drained_records)
+            if not segment.finished() and not segment.sealed:
+                return None  # the segment being written: nothing new yet
+            with self._segments_lock:
+                segments.pop(0)
+                # Finished: deleted. Sealed with something unreadable left: kept, for whoever looks into it.
+                segment.close(delete=segment.finished())
+        return None
+
+    def _from_memory(self) -> _Work | None:
+        with self._memory_lock:
+            if not self._memory:
+                return None
+            spans = [self._memory.popleft() for _ in range(min(BATCH, len(self._memory)))]
+        records: list[SpanRecord] = []
+        unreadable: list[RejectedSpan] = []
+        for span in spans:
+            try:
+                records.append(from_readable_span(span))
+            except Exception as exc:
+                unreadable.append(RejectedSpan("", f"span {getattr(span, 'name', '?')!r} could not be read ({exc})"))
+        return _Work(records, None, own=True, unreadable=unreadable)
+
+    def _report_damage(self, damage: Damage) -> None:
+        message = (
+            f"spool segment {damage.segment}: {damage.size} bytes at offset {damage.offset} unreadable "
+            f"({damage.reason})"
+        )
+        log.error("mltrace-otel: %s", message)
+        with self._cond:
+            self.reasons.append(Rejection("", "", message))
+
+    def _deliver(self, work: _Work) -> bool:
+        """Store one batch, retrying while the store is away. False when told to stop before it could."""
+        from mltrace_otel.store.engine import get_engine
+        from mltrace_otel.store.isolation import write_isolating
+
+        batch = prepare_spans(work.records)
+        attempt = 0
+        while True:
+            try:
+                result = write_isolating(get_engine(self.url), batch)
+                break
+            except Exception as exc:
+                self._failed(classify(exc), work)
+            if self._closing and time.monotonic() >= self._close_deadline:
+                if work.segment is not None:
+                    work.segment.untake()  # stays in the spool, from its mark
+                # A memory batch is simply not done: close() counts it as lost.
+                return False
+            delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
+            delay = delay / 2 + random.uniform(0, delay / 2)  # jitter: processes that lost the store together
+            if self._closing:
+                delay = min(delay, max(0.0, self._close_deadline - time.monotonic()))
+            attempt += 1
+            self._wake.wait(delay)
+            self._wake.clear()
+        self._done(work, batch, result)
+        return True
+
+    def _failed(self, diagnosis: Diagnosis, work: _Work) -> None:
+        with self._cond:
+            first = self._outage_since is None
+            if first:
+                self._outage_since = time.monotonic()
+            self._last_error = diagnosis.reason
+            if diagnosis.fault is Fault.UNAVAILABLE:
+                where = "spooling" if self.writer is not None else "holding spans in memory"
+                self._state = f"store unreachable, {where}"
+            else:
+                self._state = "store refuses writes"
+            waiting = (self.spool_appended - self.spool_done) + (self.memory_appended - self.memory_done)
+        if not first:
+            return
+        where = f"in the spool {self.directory}" if self.writer is not None else "in memory (durability='memory')"
+        count = max(waiting, len(work.records))
+        if diagnosis.fault is Fault.UNAVAILABLE:
+            log.warning(
+                "mltrace-otel: store unreachable, %s (%s). %d spans wait %s and are stored when it is back; retrying "
+                "with backoff. If it never comes back, check MLTRACE_DATABASE_URL.",
+                "spooling" if self.writer is not None else "holding spans in memory", diagnosis.reason, count, where,
+            )  # fmt: skip
+        else:
+            log.error(
+                "mltrace-otel: the store refuses writes (%s). No span is at fault, so none is rejected: %d spans wait "
+                "%s until the store is fixed.",
+                diagnosis.reason, count, where,
+            )  # fmt: skip
+
+    def _done(self, work: _Work, batch: PreparedSpans, result: IngestResult) -> None:
+        if work.segment is not None:
+            work.segment.mark(work.end, work.segment.drained_records + len(work.records) + len(work.unreadable))
+        rejected = [*work.unreadable, *result.rejected]
+        handled = len(work.records) + len(work.unreadable)
+        with self._cond:
+            if self._outage_since is not None:
+                log.warning(
+                    "mltrace-otel: store reachable again after %.0f s; storing the spans that waited",
+                    time.monotonic() - self._outage_since,
+                )
+                self._outage_since = None
+            self._last_error = None
+            self.stored += result.stored
+            self.duplicates += result.duplicates
+            self.rejected_total += len(rejected)
+            self.conflicts_total += len(result.conflicts)
+            if work.own:
+                if work.segment is not None:
+                    self.spool_done += handled
+                else:
+                    self.memory_done += handled
+                self._own_failures += len(rejected) + len(result.conflicts)
+            else:
+                self.adopted_done += handled
+            self._state = "storing" if self._has_more_locked() else "idle"
+            self._cond.notify_all()
+        if rejected or result.conflicts:
+            self._report_rejections(work, rejected, result.conflicts)
+
+    def _has_more_locked(self) -> bool:
+        return self.spool_done < self.spool_appended or self.memory_done < self.memory_appended
+
+    def _report_rejections(self, work: _Work, rejected: list[RejectedSpan], conflicts: list[RejectedSpan]) -> None:
+        by_id = {r.span_id: r for r in work.records}
+        entries: list[dict[str, Any]] = []
+        unlogged = 0
+        for kind, items in (("rejected", rejected), ("conflict", conflicts)):
+            for item in items:
+                record = by_id.get(item.span_id)
+                name = record.name if record is not None else ""
+                with self._cond:
+                    self.reasons.append(Rejection(item.span_id, name, item.reason))
+                if self._logged_rejections < LOGGED_REJECTIONS:
+                    self._logged_rejections += 1
+                    log.warning(
+                        "mltrace-otel: span %s (%r) %s because %s",
+                        item.span_id or "?", name, "rejected" if kind == "rejected" else "not stored", item.reason,
+                    )  # fmt: skip
+                else:
+                    unlogged += 1
+                entries.append(_rejection_entry(kind, item, record))
+        if unlogged:
+            log.warning(
+                "mltrace-otel: %d more spans rejected (mltrace_otel.export_status() and `mltrace spool status` "
+                "give the reasons)", unlogged,
+            )  # fmt: skip
+        if self.directory is not None:
+            with contextlib.suppress(OSError):
+                record_rejections(self.directory, entries)
+
+    def _release(self) -> None:
+        """Close every segment this thread holds: finished ones are deleted, the rest left for the next process."""
+        with self._segments_lock:
+            for segment in [*self._own, *self._adopted]:
+                segment.untake()
+                with contextlib.suppress(OSError):
+                    segment.close(delete=segment.finished())
+            self._own, self._adopted = [], []
+
+    # ---- fork --------------------------------------------------------------------------------------------------
+
+    def _after_fork_in_child(self) -> None:
+        if self.writer is not None:
+            self.writer.forget_after_fork()
+        for segment in [*self._own, *self._adopted]:
+            with contextlib.suppress(OSError):
+                os.close(segment.fd)  # the parent's lock stays the parent's
+        self._init_runtime()
+
+
+def _rejection_entry(kind: str, item: RejectedSpan, record: SpanRecord | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"time_ns": time.time_ns(), "kind": kind, "span_id": item.span_id, "reason": item.reason}
+    if record is not None:
+        entry.update(
+            trace_id=record.trace_id,
+            name=record.name,
+            start_ns=record.start_ns,
+            end_ns=record.end_ns,
+            status=record.status_code,
+            attributes=record.attributes,
+            resource=record.resource,
+        )
+    return entry
+
+
+def _after_fork() -> None:
+    for delivery in list(_live):
+        delivery._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_after_fork)

@@ -1,0 +1,468 @@
+"""The spool: ended spans on the pipeline's own disk before the store is tried, one directory per store.
+
+Layout: ``$MLTRACE_HOME/spool/<key>/`` holds ``store.json`` (the store's address without its password, for
+``mltrace spool status``), ``rejected.jsonl`` (spans the store refused, with reasons) and *segments*:
+``<created ns>-<pid>-<random>.seg``. Each process appends to segments of its own, so writers never contend:
+
+- A segment starts with a 64-byte header (magic, version, and the *drained mark*: how far it has been stored,
+  with a checksum) followed by frames (``codec.py``). Frames are only ever appended, each with one ``write()``
+  call on an ``O_APPEND`` descriptor: once that call returns the bytes belong to the operating system, so a
+  ``SIGKILL`` a moment later loses nothing. Nothing calls ``fsync``; a power cut can lose what the kernel had not
+  yet written back (by default up to ~30 s of spans), and a mark that lags only re-sends spans the store then
+  counts as duplicates.
+- The owning process holds an exclusive ``flock`` on each of its segments for as long as it has them open. The
+  kernel drops the lock when the process ends, however it ends, so any later process using the same store
+  recognises a segment whose lock it can take as *orphaned*, adopts it (the lock keeps two adopters apart) and
+  drains it from its mark, oldest segment first. A drained segment is deleted.
+- A segment is read only up to its last complete frame; a frame cut short at the end of an orphaned segment is
+  one whose ``write()`` never returned (the process died inside it) and is reported, not stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from mltrace_otel.config import mltrace_home
+from mltrace_otel.delivery.codec import FRAME, MAX_BODY, SPAN_TYPE, Decoder, Definitions, span_end_ns
+
+HEADER_BYTES = 64
+MAGIC = b"MLTSPOOL"
+FORMAT_VERSION = 1
+SUFFIX = ".seg"
+_HEAD = struct.Struct("<8sHHI")  # magic, format version, flags, reserved: 16 bytes, then the mark
+_MARK = struct.Struct("<QQ")  # drained offset, drained span records; then a crc32 of those 16 bytes
+_MARK_AT = 16
+ROTATE_BYTES = 64 << 20  # a new segment after this much, so drained space is given back while a process runs
+READ_BYTES = 4 << 20  # one read of a segment
+
+
+def spool_root() -> Path:
+    return mltrace_home() / "spool"
+
+
+def store_label(url: str) -> str:
+    """The store's address as the spool knows it: no password, SQLite paths absolute."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        parsed = parsed.set(database=str(Path(parsed.database).expanduser().resolve()))
+    return parsed.render_as_string(hide_password=True)
+
+
+def spool_dir(url: str, root: Path | None = None) -> Path:
+    """The spool directory of the store at ``url`` (created, with its ``store.json``, on first use)."""
+    label = store_label(url)
+    path = (root or spool_root()) / hashlib.sha256(label.encode()).hexdigest()[:16]
+    if not (path / "store.json").exists():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path / f".store.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(json.dumps({"store": label}) + "\n", encoding="utf-8")
+        os.replace(tmp, path / "store.json")
+    return path
+
+
+def read_label(directory: Path) -> str:
+    try:
+        return str(json.loads((directory / "store.json").read_text(encoding="utf-8"))["store"])
+    except (OSError, ValueError, KeyError):
+        return "(unknown store)"
+
+
+def _pack_mark(offset: int, records: int) -> bytes:
+    mark = _MARK.pack(offset, records)
+    return mark + struct.pack("<I", zlib.crc32(mark))
+
+
+def _unpack_mark(raw: bytes) -> tuple[int, int] | None:
+    if len(raw) < _MARK.size + 4:
+        return None
+    mark, (crc,) = raw[: _MARK.size], struct.unpack("<I", raw[_MARK.size : _MARK.size + 4])
+    return _MARK.unpack(mark) if zlib.crc32(mark) == crc else None
+
+
+class SpoolFormatError(Exception):
+    """A file in the spool that is not a segment this version can read."""
+
+
+@dataclass
+class Damage:
+    """Bytes of a segment that could not be read back as spans, and why."""
+
+    segment: str
+    offset: int
+    size: int
+    reason: str
+
+
+@dataclass
+class Segment:
+    """One segment file, locked by this process: its own (being written or rotated) or adopted from a dead one.
+
+    Reading, marks and deletion happen on the drainer's thread; ``end`` and ``sealed`` are set by the writer.
+    """
+
+    path: Path
+    fd: int  # O_RDWR, holding the flock
+    own: bool
+    drained: int = HEADER_BYTES  # stored up to here (the mark)
+    drained_records: int = 0
+    taken: int = HEADER_BYTES  # handed to the drainer up to here
+    taken_records: int = 0
+    sealed: bool = False  # no more frames will be appended (rotated, or adopted from a dead process)
+    decoder: Decoder = field(default_factory=Decoder)
+    damaged_at: int | None = None  # nothing at or after this offset can be read back
+    closed: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def pending_bytes(self) -> int:
+        return max(0, self.size() - self.drained)
+
+    def take(self, max_records: int, max_bytes: int = READ_BYTES) -> tuple[list[bytes], int, Damage | None]:
+        """Up to ``max_records`` span bodies after ``taken`` (definitions are absorbed on the way), the offset
+        just past them, and any damage met. Does not move ``taken``: :meth:`taken_up_to` does, once handed out."""
+        bodies: list[bytes] = []
+        offset = self.taken
+        # Read before the size: a segment sealed by then had every append completed before we look at it.
+        sealed = self.sealed
+        end = self.size() if self.damaged_at is None else self.damaged_at
+        damage: Damage | None = None
+        while len(bodies) < max_records and offset < end:
+            chunk = os.pread(self.fd, min(max_bytes, end - offset), offset)
+            used = 0
+            while len(bodies) < max_records:
+                if len(chunk) - used < FRAME.size:
+                    break
+                length, crc = FRAME.unpack_from(chunk, used)
+                if length == 0 or length > MAX_BODY:
+                    damage = Damage(self.name, offset + used, end - offset - used, "a frame header is corrupt")
+                    break
+                if len(chunk) - used < FRAME.size + length:
+                    if used == 0 and length + FRAME.size > len(chunk) and offset + FRAME.size + length <= end:
+                        chunk = os.pread(self.fd, FRAME.size + length, offset)  # one frame larger than a read
+                        continue
+                    break
+                body = chunk[used + FRAME.size : used + FRAME.size + length]
+                if zlib.crc32(body) != crc:
+                    damage = Damage(self.name, offset + used, end - offset - used, "a frame's checksum is wrong")
+                    break
+                used += FRAME.size + length
+                if body[0] == SPAN_TYPE:
+                    bodies.append(body)
+                else:
+                    self.decoder.define(body[0], body)
+            if damage is not None or used == 0:
+                break
+            offset += used
+        if damage is None and sealed and offset < end and len(bodies) < max_records and self.damaged_at is None:
+            damage = Damage(
+                self.name, offset, end - offset,
+                "the last record is incomplete: its write never completed (the process ended inside it, before "
+                "the span's end returned, or the disk refused it)",
+            )  # fmt: skip
+        if damage is not None:
+            self.damaged_at = damage.offset
+        return bodies, offset, damage
+
+    def taken_up_to(self, offset: int, records: int) -> None:
+        self.taken = offset
+        self.taken_records += records
+
+    def untake(self) -> None:
+        """Forget what was handed out but not stored (the store failed): it is read again from the mark."""
+        self.taken, self.taken_records = self.drained, self.drained_records
+
+    def mark(self, offset: int, records: int) -> None:
+        """Record that everything before ``offset`` is stored (``records`` spans so far)."""
+        self.drained, self.drained_records = offset, records
+        os.pwrite(self.fd, _pack_mark(offset, records), _MARK_AT)
+
+    def finished(self) -> bool:
+        """Every readable frame is stored and none will be appended."""
+        end = self.size() if self.damaged_at is None else self.damaged_at
+        return self.sealed and self.drained >= end and self.taken <= self.drained
+
+    def oldest_end_ns(self) -> int | None:
+        """When the first span not yet stored ended (reads one frame)."""
+        if self.closed:
+            return None
+        offset, end = self.drained, self.size()
+        while offset + FRAME.size <= end:
+            head = os.pread(self.fd, FRAME.size, offset)
+            length, _ = FRAME.unpack(head)
+            if length == 0 or length > MAX_BODY or offset + FRAME.size + length > end:
+                return None
+            body = os.pread(self.fd, length, offset + FRAME.size)
+            if body[:1] and body[0] == SPAN_TYPE:
+                return span_end_ns(body)
+            offset += FRAME.size + length
+        return None
+
+    def close(self, delete: bool) -> None:
+        self.closed = True
+        if delete:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()  # still locked: no other process can adopt it in between
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def _lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+
+
+def new_segment(directory: Path) -> tuple[Segment, int]:
+    """A fresh segment of this process: the locked read/mark descriptor and a separate append descriptor."""
+    name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
+    tmp = directory / f".{name}.tmp"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        if not _lock(fd):
+            raise OSError(errno.EWOULDBLOCK, f"could not lock the new spool segment {tmp}")
+        header = _HEAD.pack(MAGIC, FORMAT_VERSION, 0, 0) + _pack_mark(HEADER_BYTES, 0)
+        os.pwrite(fd, header.ljust(HEADER_BYTES, b"\0"), 0)
+        final = directory / name
+        os.rename(tmp, final)  # visible to other processes only once locked and whole
+        append_fd = os.open(final, os.O_WRONLY | os.O_APPEND)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return Segment(path=final, fd=fd, own=True), append_fd
+
+
+def adopt(path: Path) -> Segment | None:
+    """Take over a segment whose process is gone (its lock is free); None when it is still someone's."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    try:
+        if not _lock(fd):
+            os.close(fd)
+            return None
+        if not path.exists():  # deleted by the adopter that finished it just before we got the lock
+            os.close(fd)
+            return None
+        header = os.pread(fd, HEADER_BYTES, 0)
+        magic, version, _flags, _ = _HEAD.unpack_from(header.ljust(HEADER_BYTES, b"\0"))
+        if magic != MAGIC or version > FORMAT_VERSION:
+            os.close(fd)
+            raise SpoolFormatError(f"{path.name} is not a spool segment this version reads (version {version})")
+        mark = _unpack_mark(header[_MARK_AT:])
+        drained, records = mark if mark is not None else (HEADER_BYTES, 0)  # a torn mark: read all again
+        segment = Segment(path=path, fd=fd, own=False, sealed=True, drained=drained, drained_records=records)
+        segment.taken, segment.taken_records = drained, records
+        _absorb_definitions(segment, drained)
+        return segment
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
+
+
+def _absorb_definitions(segment: Segment, until: int) -> None:
+    """Definitions (resource, scope, shared texts) written before the mark, needed by the spans after it."""
+    offset = HEADER_BYTES
+    while offset < until:
+        chunk = os.pread(segment.fd, min(READ_BYTES, until - offset), offset)
+        used = 0
+        while len(chunk) - used >= FRAME.size:
+            length, _ = FRAME.unpack_from(chunk, used)
+            if length == 0 or length > MAX_BODY:
+                return
+            if len(chunk) - used < FRAME.size + length:
+                if used == 0:
+                    chunk = os.pread(segment.fd, FRAME.size + length, offset)
+                    continue
+                break
+            kind = chunk[used + FRAME.size]
+            if kind != SPAN_TYPE:
+                segment.decoder.define(kind, chunk[used + FRAME.size : used + FRAME.size + length])
+            used += FRAME.size + length
+        if used == 0:
+            return
+        offset += used
+
+
+def segment_paths(directory: Path) -> list[Path]:
+    """Segments in creation order (their names start with the creation time)."""
+    try:
+        return sorted(p for p in directory.iterdir() if p.suffix == SUFFIX and not p.name.startswith("."))
+    except FileNotFoundError:
+        return []
+
+
+def owner_pid(path: Path) -> int | None:
+    parts = path.name.split("-")
+    return int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else None
+
+
+class SpoolWriter:
+    """This process's appends to one store's spool. ``append`` runs on the caller's thread, under ``lock``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.lock = threading.Lock()
+        self.segment: Segment | None = None
+        self.fd = -1
+        self.size = HEADER_BYTES
+        self.records = 0  # span records appended, all segments of this writer
+        self.defs = Definitions()
+        self.new_segments: list[Segment] = []  # handed to the drainer (it owns them from then on)
+
+    def open_segment(self) -> None:
+        if self.segment is not None:
+            self.seal()
+        segment, self.fd = new_segment(self.directory)
+        self.segment = segment
+        self.size = HEADER_BYTES
+        self.defs = Definitions()
+        self.new_segments.append(segment)
+
+    def seal(self) -> None:
+        if self.segment is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.segment.sealed = True
+            self.segment = None
+            self.fd = -1
+
+    def write(self, data: bytes) -> None:
+        """Append whole frames: retried until every byte is written, else the segment is sealed where it stands
+        (a partial frame can only ever be its last bytes) and the error raised."""
+        try:
+            written = os.write(self.fd, data)
+            if written < len(data):  # only a full disk or a quota cuts a regular file's write short
+                view = memoryview(data)[written:]
+                while view:
+                    more = os.write(self.fd, view)
+                    view = view[more:]
+                    written += more
+        except OSError:
+            self.seal()
+            raise
+        self.size += written
+        if self.size >= ROTATE_BYTES:
+            self.seal()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the descriptors and locks are the parent's. Close ours, keep theirs locked."""
+        with contextlib.suppress(OSError):
+            if self.fd >= 0:
+                os.close(self.fd)
+        for segment in self.new_segments:
+            with contextlib.suppress(OSError):
+                os.close(segment.fd)
+        self.lock = threading.Lock()
+        self.segment = None
+        self.fd = -1
+        self.size = HEADER_BYTES
+        self.records = 0
+        self.defs = Definitions()
+        self.new_segments = []
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    name: str
+    pid: int | None
+    bytes_pending: int
+    spans_pending: int | None  # counted by reading the segment (None when not counted)
+    oldest_end_ns: int | None
+    alive: bool  # locked by a running process
+
+
+def scan(directory: Path, count: bool = True) -> Iterator[SegmentInfo]:
+    """What waits in a spool directory, read-only (``mltrace spool status``); never takes a segment over."""
+    for path in segment_paths(directory):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            alive = not _lock_shared(fd)
+            header = os.pread(fd, HEADER_BYTES, 0)
+            mark = _unpack_mark(header[_MARK_AT:])
+            drained, _ = mark if mark is not None else (HEADER_BYTES, 0)
+            size = os.fstat(fd).st_size
+            segment = Segment(path=path, fd=fd, own=False, sealed=not alive, drained=drained, taken=drained)
+            spans: int | None = None
+            oldest = segment.oldest_end_ns() if size > drained else None
+            if count:
+                spans = 0
+                while True:
+                    bodies, offset, _ = segment.take(65_536)
+                    if not bodies:
+                        break
+                    spans += len(bodies)
+                    segment.taken = offset
+            yield SegmentInfo(path.name, owner_pid(path), max(0, size - drained), spans, oldest, alive)
+        finally:
+            os.close(fd)
+
+
+def _lock_shared(fd: int) -> bool:
+    """True when no process holds the segment (a shared lock is granted), releasing it at once."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return True
+
+
+def record_rejections(directory: Path, entries: list[dict[str, Any]], max_bytes: int = 16 << 20) -> None:
+    """Append rejected spans (with their reasons and content) to ``rejected.jsonl``; kept to ~2 x max_bytes."""
+    path = directory / "rejected.jsonl"
+    with contextlib.suppress(FileNotFoundError):
+        if path.stat().st_size > max_bytes:
+            os.replace(path, directory / "rejected.1.jsonl")
+    text = "".join(json.dumps(e, ensure_ascii=True, default=str) + "\n" for e in entries)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, text.encode("ascii"))
+    finally:
+        os.close(fd)
+
+
+def read_rejections(directory: Path, last: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many spans ``rejected.jsonl`` holds and the last ``last`` of them."""
+    try:
+        lines = (directory / "rejected.jsonl").read_text(encoding="ascii").splitlines()
+    except FileNotFoundError:
+        return 0, []
+    entries = []
+    for line in lines[-last:] if last else []:
+        with contextlib.suppress(ValueError):
+            entries.append(json.loads(line))
+    return len(lines), entries
