@@ -13,8 +13,6 @@ import time
 
 from opentelemetry import context
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -27,6 +25,7 @@ from graphql_server.otlp.decode import DecodedBatch, PayloadError, decode_json, 
 from graphql_server.otlp.group_commit import GroupCommitter
 from graphql_server.otlp.responses import Encoding, error_response, export_response
 from graphql_server.settings import ServerSettings
+from mltrace_otel.store.faults import Fault, classify
 from mltrace_otel.store.ingest import RejectedSpan
 
 log = logging.getLogger(__name__)
@@ -36,9 +35,6 @@ _MEDIA_TYPES = {
     "application/protobuf": Encoding.PROTOBUF,
     "application/json": Encoding.JSON,
 }
-# SQLSTATE classes worth a retry: connection exception, transaction rollback (serialisation, deadlock),
-# insufficient resources, operator intervention (shutdown, cancel), lock not available.
-_TRANSIENT_SQLSTATES = ("08", "40", "53", "57", "55P03")
 # How many rejection reasons partial_success spells out; the count covers them all.
 _REASONS_SHOWN = 5
 
@@ -60,7 +56,7 @@ class TraceReceiver:
         self.max_body_bytes = settings.max_body_bytes
         self.slots = IngestSlots(settings.max_pending_ingests)
         # Requests admitted together are stored together (see group_commit.py).
-        self.committer = GroupCommitter(engine, _transient)
+        self.committer = GroupCommitter(engine)
 
     async def handle(self, request: Request) -> Response:
         media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -125,47 +121,42 @@ class TraceReceiver:
 
     def _store(self, batch: DecodedBatch, encoding: Encoding) -> Response:
         try:
-            rejected = batch.rejected + self.committer.store(batch.records)
+            result = self.committer.store(batch.records)
         except Exception as exc:
-            if _transient(exc):
+            diagnosis = classify(exc)
+            if diagnosis.fault is not Fault.SPAN:
+                # Unreachable or refusing every write: no span is at fault, so ask the sender to keep them and
+                # retry (a Collector with a persistent queue keeps them for as long as it takes).
                 log.warning("OTLP receiver: storing %d spans failed, asking to retry: %s", len(batch.records), exc)
-                detail = (str(exc).splitlines() or [type(exc).__name__])[0]
-                return error_response(encoding, 503, f"the store is unavailable: {detail}", {"Retry-After": "1"})
+                return error_response(
+                    encoding, 503, f"the store is unavailable ({diagnosis.reason}); retry later",
+                    {"Retry-After": "1" if diagnosis.fault is Fault.UNAVAILABLE else "30"},
+                )  # fmt: skip
             log.exception("OTLP receiver: storing %d spans failed", len(batch.records))
             return error_response(encoding, 500, "storing the spans failed; the server log has the details")
-        if not rejected:
+        rejected = batch.rejected + result.rejected
+        if not rejected and not result.conflicts:
             return export_response(encoding)
-        return export_response(encoding, len(rejected), _rejection_message(rejected))
+        for conflict in result.conflicts[:_REASONS_SHOWN]:
+            log.warning("OTLP receiver: %s", conflict.reason)
+        return export_response(encoding, len(rejected) + len(result.conflicts), _message(rejected, result.conflicts))
 
 
-def _transient(exc: BaseException) -> bool:
-    """Errors worth a retry (503): connection lost, lock or pool timeouts, serialisation failures, shutdown.
-
-    The bulk writers call the DBAPI cursor directly, so psycopg2's and sqlite3's exceptions may arrive unwrapped.
-    Anything else (a value Postgres refuses, a bug) is a 500: retrying the same batch would fail the same way.
-    """
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        exc = exc.orig or exc
-    pgcode = getattr(exc, "pgcode", None)
-    if pgcode:
-        return str(pgcode).startswith(_TRANSIENT_SQLSTATES)
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "InterfaceError" in names:  # the connection is closed
-        return True
-    if "OperationalError" in names:
-        # psycopg2: no SQLSTATE means the server went away; sqlite3: another writer holds the lock too long.
-        return type(exc).__module__.startswith("psycopg2") or any(w in str(exc) for w in ("locked", "busy"))
-    return False
+def _message(rejected: list[RejectedSpan], conflicts: list[RejectedSpan]) -> str:
+    parts = []
+    if rejected:
+        parts.append(_listed(f"{len(rejected)} spans rejected", rejected))
+    if conflicts:
+        parts.append(
+            _listed(f"{len(conflicts)} span ids already stored with different content (not stored)", conflicts)
+        )
+    return "; ".join(parts)
 
 
-def _rejection_message(rejected: list[RejectedSpan]) -> str:
-    shown = "; ".join(_shortened(r.reason) for r in rejected[:_REASONS_SHOWN])
-    more = len(rejected) - _REASONS_SHOWN
-    return f"{len(rejected)} spans rejected: {shown}" + (f" (and {more} more)" if more > 0 else "")
+def _listed(head: str, items: list[RejectedSpan]) -> str:
+    shown = "; ".join(_shortened(r.reason) for r in items[:_REASONS_SHOWN])
+    more = len(items) - _REASONS_SHOWN
+    return f"{head}: {shown}" + (f" (and {more} more)" if more > 0 else "")
 
 
 def _shortened(reason: str, limit: int = 400) -> str:
