@@ -9,6 +9,7 @@ noisy, so absolute times move between runs while the ratios hold.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -67,6 +68,8 @@ def _per_call_us(
 
 
 def caller_thread_cost(calls: int) -> list[list[object]]:
+    """Per durability: the caller-thread cost of each way to record a run, beside a bare span measured in the same
+    interleaved rounds (so each ratio compares like with like)."""
     bare_provider = TracerProvider()
     bare_provider.add_span_processor(BatchSpanProcessor(_NoOpExporter(), max_queue_size=65_536))
     bare_tracer = bare_provider.get_tracer("bench")
@@ -75,44 +78,51 @@ def caller_thread_cost(calls: int) -> list[list[object]]:
         with bare_tracer.start_as_current_span("step"):
             pass
 
+    rows: list[list[object]] = []
     with tempfile.TemporaryDirectory(prefix="mltrace-bench-") as tmp:
-        mltrace_otel.configure(f"sqlite:///{tmp}/caller.db")
-        from opentelemetry import trace
+        os.environ["MLTRACE_HOME"] = tmp  # the spool goes there, not into the user's home
+        for durability in ("spool", "memory"):
+            mltrace_otel.configure(f"sqlite:///{tmp}/caller-{durability}.db", durability=durability)
+            from opentelemetry import trace
 
-        tracer = trace.get_tracer("bench")
+            tracer = trace.get_tracer("bench")
 
-        @mltrace_otel.register("train", inputs=["features.csv"], outputs=["model.pkl"])
-        def decorated() -> int:
-            return 1
+            @mltrace_otel.register("train", inputs=["features.csv"], outputs=["model.pkl"])
+            def decorated() -> int:
+                return 1
 
-        def context_manager() -> None:
-            with mltrace_otel.component_run("train", inputs=["features.csv"]) as run:
-                run.add_output("model.pkl")
+            def context_manager() -> None:
+                with mltrace_otel.component_run("train", inputs=["features.csv"]) as run:
+                    run.add_output("model.pkl")
 
-        def plain_otel() -> None:
-            attrs = {"mltrace.component": "train", "mltrace.inputs": ["features.csv"], "mltrace.outputs": ["model.pkl"]}
-            with tracer.start_as_current_span("train", attributes=attrs):
-                pass
+            def plain_otel(tracer: trace.Tracer = tracer) -> None:
+                attrs = {
+                    "mltrace.component": "train",
+                    "mltrace.inputs": ["features.csv"],
+                    "mltrace.outputs": ["model.pkl"],
+                }
+                with tracer.start_as_current_span("train", attributes=attrs):
+                    pass
 
-        for fn in (bare, decorated, context_manager, plain_otel):  # warm caches (git, source) outside timing
-            fn()
-        labels = {
-            "bare OTel span, no-op exporter (baseline)": bare,
-            "@register run (component, IO, code, git)": decorated,
-            "component_run(...) block": context_manager,
-            "plain OTel span with mltrace.* attributes": plain_otel,
-        }
-        costs = _per_call_us(labels, calls, mltrace_otel.flush)
-        base = costs["bare OTel span, no-op exporter (baseline)"][0]
-        rows: list[list[object]] = []
-        for label, (cost, wall) in costs.items():
-            speedup = "" if cost == base else f"{MLTRACE_LOG_RUN_MS * 1000 / cost:,.0f}x"
-            rows.append([label, f"{cost:.1f}", f"{wall:.1f}", f"{cost / base:.2f}x", speedup])
-        stored = mltrace_otel.flush()
-        mltrace_otel.shutdown()
-        bare_provider.shutdown()
-        if not stored:
-            raise RuntimeError("the exporter did not drain")
+            for fn in (bare, decorated, context_manager, plain_otel):  # warm caches (git, source) outside timing
+                fn()
+            labels = {
+                "bare OTel span, no-op exporter (baseline)": bare,
+                "@register run (component, IO, code, git)": decorated,
+                "component_run(...) block": context_manager,
+                "plain OTel span with mltrace.* attributes": plain_otel,
+            }
+            costs = _per_call_us(labels, calls, mltrace_otel.flush)
+            base = costs["bare OTel span, no-op exporter (baseline)"][0]
+            for label, (cost, wall) in costs.items():
+                speedup = "" if cost == base else f"{MLTRACE_LOG_RUN_MS * 1000 / cost:,.0f}x"
+                where = "" if cost == base else f'durability="{durability}"'
+                rows.append([label, where, f"{cost:.1f}", f"{wall:.1f}", f"{cost / base:.2f}x", speedup])
+            stored = mltrace_otel.flush()
+            mltrace_otel.shutdown()
+            if not stored:
+                raise RuntimeError(f"the store did not take every run (durability={durability})")
+    bare_provider.shutdown()
     return rows
 
 
@@ -156,21 +166,27 @@ def _raw_copy_seconds(engine: Engine, rows: list[tuple[object, ...]]) -> float:
 
 
 def durable_ingest(runs: int) -> list[list[object]]:
+    """Spans handed to MltraceSpanExporter in the SDK's batches, until every one is committed in the store: the
+    spool append, then the drainer's transactions."""
     spans = _pipeline_spans(runs)
     records = [from_readable_span(s) for s in spans]
     rows = [span_row(r, run_facts(r), 0)[0] for r in records]
     table: list[list[object]] = []
     for backend in ("postgresql", "sqlite"):
-        with fresh_store(backend) as (url, engine):
+        with fresh_store(backend) as (url, engine), tempfile.TemporaryDirectory(prefix="mltrace-spool-") as home:
+            os.environ["MLTRACE_HOME"] = home
             exporter = MltraceSpanExporter(url)
             start = time.perf_counter()
             for part in range(0, len(spans), BATCH):
                 if exporter.export(spans[part : part + BATCH]).name != "SUCCESS":
                     raise RuntimeError(f"export failed on {backend}")
+            if not exporter.force_flush(600_000):
+                raise RuntimeError(f"the store did not take every span on {backend}")
             ours = time.perf_counter() - start
+            status = exporter.status()
             exporter.shutdown()
-            if exporter.stored_spans != runs:
-                raise RuntimeError(f"stored {exporter.stored_spans} of {runs} on {backend}")
+            if status is None or status.stored != runs:
+                raise RuntimeError(f"stored {status.stored if status else 0} of {runs} on {backend}")
             raw = _raw_copy_seconds(engine, rows)
         table.append(
             [
@@ -228,11 +244,19 @@ def main() -> None:
     args = parser.parse_args()
     print_table(
         "Caller-thread cost of recording one run (median of 7 interleaved rounds)",
-        ["how (goal: < 100 us and <= 3x the bare span)", "CPU us/run", "wall us/run", "CPU vs bare", "vs mltrace 0.17"],
+        [
+            "how (goal: < 100 us and <= 3x the bare span)",
+            "durability",
+            "CPU us/run",
+            "wall us/run",
+            "CPU vs bare",
+            "vs mltrace 0.17",
+        ],
         caller_thread_cost(args.calls),
     )
     print_table(
-        f"Durable ingest through MltraceSpanExporter: {args.runs:,} runs (2 inputs, 1 output), {BATCH}-span batches",
+        f"Durable ingest through MltraceSpanExporter (spool, then store): {args.runs:,} runs (2 inputs, 1 output), "
+        f"{BATCH}-span batches",
         ["store", "ours (committed)", "raw COPY of span rows", "ours/raw", ">= 10,000 runs/s"],
         durable_ingest(args.runs),
     )

@@ -126,6 +126,7 @@ class Segment:
     sealed: bool = False  # no more frames will be appended (rotated, or adopted from a dead process)
     decoder: Decoder = field(default_factory=Decoder)
     damaged_at: int | None = None  # nothing at or after this offset can be read back
+    completed: dict[int, tuple[int, int]] = field(default_factory=dict)  # stored ahead of the mark: start -> (end, n)
     closed: bool = False
 
     @property
@@ -171,9 +172,9 @@ class Segment:
                     bodies.append(body)
                 else:
                     self.decoder.define(body[0], body)
+            offset += used
             if damage is not None or used == 0:
                 break
-            offset += used
         if damage is None and sealed and offset < end and len(bodies) < max_records and self.damaged_at is None:
             damage = Damage(
                 self.name, offset, end - offset,
@@ -189,8 +190,21 @@ class Segment:
         self.taken_records += records
 
     def untake(self) -> None:
-        """Forget what was handed out but not stored (the store failed): it is read again from the mark."""
+        """Forget what was handed out but not stored (the store failed): it is read again from the mark (batches
+        stored beyond a gap are sent again, and counted by the store as duplicates)."""
         self.taken, self.taken_records = self.drained, self.drained_records
+        self.completed.clear()
+
+    def complete(self, start: int, end: int, records: int) -> None:
+        """The batch [start, end) holding ``records`` spans is stored: move the mark over every batch stored
+        contiguously from it (batches complete out of order when several transactions run at once)."""
+        self.completed[start] = (end, records)
+        offset, count = self.drained, self.drained_records
+        while offset in self.completed:
+            end_of, spans = self.completed.pop(offset)
+            offset, count = end_of, count + spans
+        if offset != self.drained:
+            self.mark(offset, count)
 
     def mark(self, offset: int, records: int) -> None:
         """Record that everything before ``offset`` is stored (``records`` spans so far)."""
@@ -221,6 +235,10 @@ class Segment:
     def close(self, delete: bool) -> None:
         self.closed = True
         if delete:
+            if self.damaged_at is not None:  # keep the unreadable bytes (reported already) for whoever looks
+                with contextlib.suppress(OSError):
+                    size = self.size() - self.damaged_at
+                    self.path.with_suffix(".damaged").write_bytes(os.pread(self.fd, size, self.damaged_at))
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()  # still locked: no other process can adopt it in between
         with contextlib.suppress(OSError):

@@ -104,7 +104,7 @@ def drain(
     opts = options(ctx)
     if opts.server:
         raise CliError("the spool is on this machine: `mltrace spool drain` works without --server", 2)
-    delivery = Delivery(opts.database_url, "spool")
+    delivery = Delivery(opts.database_url, "spool", background=False)
     complete = delivery.drain_orphans(timeout)
     after = _summary(delivery.directory) if delivery.directory else {}
     state = delivery.status()
