@@ -190,11 +190,15 @@ class Delivery:
             return False
         with writer.lock:
             try:
-                if writer.segment is None:
-                    writer.open_segment()
                 frames: list[bytes] = []
-                encode_span(span, writer.defs, frames)
-                writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
+                if writer.segment is not None:
+                    encode_span(span, writer.defs, frames)
+                size = sum(map(len, frames)) if len(frames) > 1 else len(frames[0]) if frames else 0
+                if not frames or not writer.fits(size):
+                    writer.open_segment(size + 4_096)  # definitions start again in a new segment
+                    frames = []
+                    encode_span(span, writer.defs, frames)
+                writer.write(frames)
                 writer.records += 1  # this process's spooled spans: read without the lock (an int is atomic)
             except OSError as exc:
                 writer.seal()
@@ -329,6 +333,10 @@ class Delivery:
             )
         if drainer_busy:
             log.warning("mltrace-otel: the store did not answer in time; exiting without waiting for it")
+
+    def store_failing(self) -> bool:
+        """The store's last answer was a failure (it is unreachable or refuses writes)."""
+        return self._outage_since is not None
 
     def status(self) -> ExportStatus:
         oldest = self._oldest_unsent_ns()

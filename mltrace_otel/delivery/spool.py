@@ -5,17 +5,21 @@ Layout: ``$MLTRACE_HOME/spool/<key>/`` holds ``store.json`` (the store's address
 ``<created ns>-<pid>-<random>.seg``. Each process appends to segments of its own, so writers never contend:
 
 - A segment starts with a 64-byte header (magic, version, and the *drained mark*: how far it has been stored,
-  with a checksum) followed by frames (``codec.py``). Frames are only ever appended, each with one ``write()``
-  call on an ``O_APPEND`` descriptor: once that call returns the bytes belong to the operating system, so a
-  ``SIGKILL`` a moment later loses nothing. Nothing calls ``fsync``; a power cut can lose what the kernel had not
-  yet written back (by default up to ~30 s of spans), and a mark that lags only re-sends spans the store then
-  counts as duplicates.
+  with a checksum) followed by frames (``codec.py``). Its space is reserved when it is created
+  (``posix_fallocate``, so a full disk is an error there, never a crash later) and mapped into memory
+  (``MAP_SHARED``): appending a frame is a copy into the kernel's page cache, with no system call and without
+  letting go of the GIL (a ``write()`` per span did both, and cost the caller several microseconds more). Each
+  frame's body is copied first and its 8-byte header last, so a reader sees whole frames only; the first zero
+  header is the end of the data. Once the copy is done the bytes belong to the kernel, so a ``SIGKILL`` a moment
+  later loses nothing. Nothing calls ``fsync``; a power cut can lose what the kernel had not yet written back (by
+  default up to ~30 s of spans), and a mark that lags only re-sends spans the store then counts as duplicates.
 - The owning process holds an exclusive ``flock`` on each of its segments for as long as it has them open. The
   kernel drops the lock when the process ends, however it ends, so any later process using the same store
   recognises a segment whose lock it can take as *orphaned*, adopts it (the lock keeps two adopters apart) and
   drains it from its mark, oldest segment first. A drained segment is deleted.
-- A segment is read only up to its last complete frame; a frame cut short at the end of an orphaned segment is
-  one whose ``write()`` never returned (the process died inside it) and is reported, not stored.
+- A segment is read only up to its last complete frame. A frame whose header is missing was never completed
+  (its span's end never returned) and is not there; one damaged otherwise is reported, and the readable rest
+  stored.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import secrets
 import struct
@@ -48,7 +53,7 @@ SUFFIX = ".seg"
 _HEAD = struct.Struct("<8sHHI")  # magic, format version, flags, reserved: 16 bytes, then the mark
 _MARK = struct.Struct("<QQ")  # drained offset, drained span records; then a crc32 of those 16 bytes
 _MARK_AT = 16
-ROTATE_BYTES = 64 << 20  # a new segment after this much, so drained space is given back while a process runs
+SEGMENT_BYTES = 16 << 20  # reserved per segment; a new one when full, so drained space is given back as it runs
 READ_BYTES = 4 << 20  # one read of a segment
 
 
@@ -126,6 +131,8 @@ class Segment:
     sealed: bool = False  # no more frames will be appended (rotated, or adopted from a dead process)
     decoder: Decoder = field(default_factory=Decoder)
     damaged_at: int | None = None  # nothing at or after this offset can be read back
+    limit: int | None = None  # own segments: how far the writer has completed frames (the file is preallocated)
+    end_of_data: int | None = None  # found by reading: where the frames end (a zero header, or the end of file)
     completed: dict[int, tuple[int, int]] = field(default_factory=dict)  # stored ahead of the mark: start -> (end, n)
     closed: bool = False
 
@@ -136,17 +143,19 @@ class Segment:
     def size(self) -> int:
         return os.fstat(self.fd).st_size
 
-    def pending_bytes(self) -> int:
-        return max(0, self.size() - self.drained)
+    def data_end(self) -> int:
+        """How far there may be frames: the writer's position for our own segment, else the file's end."""
+        end = self.limit if self.limit is not None else self.size()
+        return end if self.damaged_at is None else min(end, self.damaged_at)
 
     def take(self, max_records: int, max_bytes: int = READ_BYTES) -> tuple[list[bytes], int, Damage | None]:
         """Up to ``max_records`` span bodies after ``taken`` (definitions are absorbed on the way), the offset
         just past them, and any damage met. Does not move ``taken``: :meth:`taken_up_to` does, once handed out."""
         bodies: list[bytes] = []
         offset = self.taken
-        # Read before the size: a segment sealed by then had every append completed before we look at it.
+        # Read before the bound: a segment sealed by then had every append completed before we look at it.
         sealed = self.sealed
-        end = self.size() if self.damaged_at is None else self.damaged_at
+        end = self.data_end() if self.end_of_data is None else min(self.data_end(), self.end_of_data)
         damage: Damage | None = None
         while len(bodies) < max_records and offset < end:
             chunk = os.pread(self.fd, min(max_bytes, end - offset), offset)
@@ -155,7 +164,12 @@ class Segment:
                 if len(chunk) - used < FRAME.size:
                     break
                 length, crc = FRAME.unpack_from(chunk, used)
-                if length == 0 or length > MAX_BODY:
+                if length == 0:  # no header: the frames end here (a frame never completed has none either)
+                    end = offset + used
+                    if self.limit is None:
+                        self.end_of_data = end
+                    break
+                if length > MAX_BODY:
                     damage = Damage(self.name, offset + used, end - offset - used, "a frame header is corrupt")
                     break
                 if len(chunk) - used < FRAME.size + length:
@@ -173,7 +187,7 @@ class Segment:
                 else:
                     self.decoder.define(body[0], body)
             offset += used
-            if damage is not None or used == 0:
+            if damage is not None or used == 0 or offset >= end:
                 break
         if damage is None and sealed and offset < end and len(bodies) < max_records and self.damaged_at is None:
             damage = Damage(
@@ -183,6 +197,8 @@ class Segment:
             )  # fmt: skip
         if damage is not None:
             self.damaged_at = damage.offset
+        elif sealed and offset >= end and self.limit is None:
+            self.end_of_data = offset
         return bodies, offset, damage
 
     def taken_up_to(self, offset: int, records: int) -> None:
@@ -213,14 +229,17 @@ class Segment:
 
     def finished(self) -> bool:
         """Every readable frame is stored and none will be appended."""
-        end = self.size() if self.damaged_at is None else self.damaged_at
-        return self.sealed and self.drained >= end and self.taken <= self.drained
+        if not self.sealed or self.taken > self.drained:
+            return False
+        if self.limit is not None or self.damaged_at is not None:
+            return self.drained >= self.data_end()
+        return self.end_of_data is not None and self.drained >= self.end_of_data
 
     def oldest_end_ns(self) -> int | None:
         """When the first span not yet stored ended (reads one frame)."""
         if self.closed:
             return None
-        offset, end = self.drained, self.size()
+        offset, end = self.drained, self.data_end()
         while offset + FRAME.size <= end:
             head = os.pread(self.fd, FRAME.size, offset)
             length, _ = FRAME.unpack(head)
@@ -237,8 +256,9 @@ class Segment:
         if delete:
             if self.damaged_at is not None:  # keep the unreadable bytes (reported already) for whoever looks
                 with contextlib.suppress(OSError):
-                    size = self.size() - self.damaged_at
-                    self.path.with_suffix(".damaged").write_bytes(os.pread(self.fd, size, self.damaged_at))
+                    # Up to the last byte written: the reserved tail of the segment is zeros.
+                    damaged = os.pread(self.fd, max(0, self.size() - self.damaged_at), self.damaged_at).rstrip(b"\0")
+                    self.path.with_suffix(".damaged").write_bytes(damaged)
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()  # still locked: no other process can adopt it in between
         with contextlib.suppress(OSError):
@@ -255,8 +275,8 @@ def _lock(fd: int) -> bool:
         raise
 
 
-def new_segment(directory: Path) -> tuple[Segment, int]:
-    """A fresh segment of this process: the locked read/mark descriptor and a separate append descriptor."""
+def new_segment(directory: Path, size: int = SEGMENT_BYTES) -> tuple[Segment, mmap.mmap]:
+    """A fresh segment of this process, locked, its space reserved, and mapped for appending."""
     name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
     tmp = directory / f".{name}.tmp"
     fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
@@ -265,15 +285,16 @@ def new_segment(directory: Path) -> tuple[Segment, int]:
             raise OSError(errno.EWOULDBLOCK, f"could not lock the new spool segment {tmp}")
         header = _HEAD.pack(MAGIC, FORMAT_VERSION, 0, 0) + _pack_mark(HEADER_BYTES, 0)
         os.pwrite(fd, header.ljust(HEADER_BYTES, b"\0"), 0)
+        os.posix_fallocate(fd, 0, size)  # a full disk fails here, not as SIGBUS on a later copy into the map
+        mapped = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         final = directory / name
         os.rename(tmp, final)  # visible to other processes only once locked and whole
-        append_fd = os.open(final, os.O_WRONLY | os.O_APPEND)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return Segment(path=final, fd=fd, own=True), append_fd
+    return Segment(path=final, fd=fd, own=True, limit=HEADER_BYTES), mapped
 
 
 def adopt(path: Path) -> Segment | None:
@@ -344,65 +365,72 @@ def owner_pid(path: Path) -> int | None:
 
 
 class SpoolWriter:
-    """This process's appends to one store's spool. ``append`` runs on the caller's thread, under ``lock``."""
+    """This process's appends to one store's spool. ``write`` runs on the caller's thread, under ``lock``."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.lock = threading.Lock()
         self.segment: Segment | None = None
-        self.fd = -1
-        self.size = HEADER_BYTES
+        self.mapped: mmap.mmap | None = None
+        self.position = HEADER_BYTES
+        self.capacity = 0
         self.records = 0  # span records appended, all segments of this writer
         self.defs = Definitions()
         self.new_segments: list[Segment] = []  # handed to the drainer (it owns them from then on)
 
-    def open_segment(self) -> None:
+    def open_segment(self, need: int = 0) -> None:
         if self.segment is not None:
             self.seal()
-        segment, self.fd = new_segment(self.directory)
+        size = max(SEGMENT_BYTES, HEADER_BYTES + need)
+        segment, self.mapped = new_segment(self.directory, size)
         self.segment = segment
-        self.size = HEADER_BYTES
+        self.position = HEADER_BYTES
+        self.capacity = size
         self.defs = Definitions()
         self.new_segments.append(segment)
 
     def seal(self) -> None:
-        if self.segment is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-            self.segment.sealed = True
-            self.segment = None
-            self.fd = -1
+        """No more frames into this segment: unmap it and give back the space it did not use."""
+        segment, mapped = self.segment, self.mapped
+        self.segment, self.mapped = None, None
+        if segment is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            if mapped is not None:
+                mapped.close()
+            os.ftruncate(segment.fd, self.position)
+        segment.limit = self.position
+        segment.sealed = True
 
-    def write(self, data: bytes) -> None:
-        """Append whole frames: retried until every byte is written, else the segment is sealed where it stands
-        (a partial frame can only ever be its last bytes) and the error raised."""
-        try:
-            written = os.write(self.fd, data)
-            if written < len(data):  # only a full disk or a quota cuts a regular file's write short
-                view = memoryview(data)[written:]
-                while view:
-                    more = os.write(self.fd, view)
-                    view = view[more:]
-                    written += more
-        except OSError:
-            self.seal()
-            raise
-        self.size += written
-        if self.size >= ROTATE_BYTES:
-            self.seal()
+    def fits(self, size: int) -> bool:
+        return self.segment is not None and self.position + size <= self.capacity
+
+    def write(self, frames: list[bytes]) -> None:
+        """Append whole frames (the caller checked they fit), each body first and its header last, so a reader
+        never sees a header whose body is not all there."""
+        mapped, position = self.mapped, self.position
+        assert mapped is not None and self.segment is not None
+        for frame in frames:
+            end = position + len(frame)
+            mapped[position + FRAME.size : end] = frame[FRAME.size :]
+            mapped[position : position + FRAME.size] = frame[: FRAME.size]
+            position = end
+        self.position = position
+        self.segment.limit = position  # published: the drainer reads up to here
 
     def forget_after_fork(self) -> None:
-        """In a forked child: the descriptors and locks are the parent's. Close ours, keep theirs locked."""
-        with contextlib.suppress(OSError):
-            if self.fd >= 0:
-                os.close(self.fd)
+        """In a forked child: the map, descriptors and locks are the parent's. Drop ours, keep theirs locked."""
+        with contextlib.suppress(OSError, ValueError):
+            if self.mapped is not None:
+                self.mapped.close()
         for segment in self.new_segments:
             with contextlib.suppress(OSError):
                 os.close(segment.fd)
         self.lock = threading.Lock()
         self.segment = None
-        self.fd = -1
-        self.size = HEADER_BYTES
+        self.mapped = None
+        self.position = HEADER_BYTES
+        self.capacity = 0
         self.records = 0
         self.defs = Definitions()
         self.new_segments = []
@@ -413,12 +441,12 @@ class SegmentInfo:
     name: str
     pid: int | None
     bytes_pending: int
-    spans_pending: int | None  # counted by reading the segment (None when not counted)
+    spans_pending: int  # counted by reading the segment
     oldest_end_ns: int | None
     alive: bool  # locked by a running process
 
 
-def scan(directory: Path, count: bool = True) -> Iterator[SegmentInfo]:
+def scan(directory: Path) -> Iterator[SegmentInfo]:
     """What waits in a spool directory, read-only (``mltrace spool status``); never takes a segment over."""
     for path in segment_paths(directory):
         try:
@@ -430,19 +458,17 @@ def scan(directory: Path, count: bool = True) -> Iterator[SegmentInfo]:
             header = os.pread(fd, HEADER_BYTES, 0)
             mark = _unpack_mark(header[_MARK_AT:])
             drained, _ = mark if mark is not None else (HEADER_BYTES, 0)
-            size = os.fstat(fd).st_size
             segment = Segment(path=path, fd=fd, own=False, sealed=not alive, drained=drained, taken=drained)
-            spans: int | None = None
-            oldest = segment.oldest_end_ns() if size > drained else None
-            if count:
-                spans = 0
-                while True:
-                    bodies, offset, _ = segment.take(65_536)
-                    if not bodies:
-                        break
+            oldest = segment.oldest_end_ns()
+            spans = 0
+            while True:
+                bodies, offset, damage = segment.take(65_536)
+                segment.taken = offset
+                if not bodies or damage is not None:
                     spans += len(bodies)
-                    segment.taken = offset
-            yield SegmentInfo(path.name, owner_pid(path), max(0, size - drained), spans, oldest, alive)
+                    break
+                spans += len(bodies)
+            yield SegmentInfo(path.name, owner_pid(path), max(0, segment.taken - drained), spans, oldest, alive)
         finally:
             os.close(fd)
 

@@ -208,7 +208,9 @@ def flush_in_worker_process() -> None:
     """
     mp = sys.modules.get("multiprocessing")  # never imported: not a worker, and no import cost
     if mp is not None and mp.parent_process() is not None:
-        flush(int(exit_timeout_s() * 1000))
+        current = delivery()
+        # While the store is away, waiting would only slow the worker down: its runs are safe in the spool.
+        flush(0 if current is not None and current.store_failing() else int(exit_timeout_s() * 1000))
 
 
 def _at_exit() -> None:

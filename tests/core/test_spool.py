@@ -86,33 +86,33 @@ def test_a_nested_mapping_attribute_is_kept_as_json() -> None:
 
 
 def _spool_then_die(url: str) -> Delivery:
-    """A delivery that spooled 10 spans and whose process 'died': its segments are closed, locks released."""
-    dead = Delivery(url, "spool", background=False)  # nothing is stored
+    """A delivery that spooled 10 spans and whose process 'died': its map and descriptor are simply dropped (the
+    segment keeps its reserved, zero-filled tail), so its lock is free and nothing was stored."""
+    dead = Delivery(url, "spool", background=False)
     for span in _spans(10):
         dead.append(span)
-    assert dead.writer is not None
-    with dead.writer.lock:
-        dead.writer.seal()
+    assert dead.writer is not None and dead.writer.mapped is not None
+    dead.writer.mapped.close()
     for segment in dead.writer.new_segments:
-        segment.close(delete=False)
+        os.close(segment.fd)
     return dead
 
 
-def test_a_record_cut_short_at_the_end_of_a_dead_process_segment_is_reported_and_the_rest_stored(
-    db_url: str,
-) -> None:
+def test_a_frame_never_completed_by_a_dead_process_is_not_there_and_the_rest_is_stored(db_url: str) -> None:
     store = Store(db_url)  # not configured: no drainer of this process races the test for orphans
     dead = _spool_then_die(store.url)
-    assert dead.directory is not None
+    assert dead.directory is not None and dead.writer is not None
     (path,) = segment_paths(dead.directory)
-    whole = path.read_bytes()
-    with path.open("ab") as segment:  # what a write() interrupted by the process's death leaves
-        segment.write(whole[-60:-10])  # the start of a frame: a header and part of its body
+    # What a SIGKILL in the middle of an append leaves: the next frame's body copied, its header not yet.
+    frames: list[bytes] = []
+    encode_span(_spans(1)[0], Definitions(), frames)
+    with path.open("r+b") as segment:
+        segment.seek(dead.writer.position + FRAME.size)
+        segment.write(frames[-1][FRAME.size :])
     later = Delivery(store.url, "spool", background=False)
     assert later.drain_orphans(30) is True
     status = later.status()
-    assert (status.adopted, status.stored) == (11, 11)  # 10 steps and their root span
-    assert any("the last record is incomplete" in r.reason for r in status.reasons)
+    assert (status.adopted, status.stored, status.reasons) == (11, 11, ())  # 10 steps and their root span
     assert len(store.runs("step")) == 10
     assert segment_paths(dead.directory) == []  # drained segments are deleted
 
@@ -120,10 +120,11 @@ def test_a_record_cut_short_at_the_end_of_a_dead_process_segment_is_reported_and
 def test_a_corrupt_record_stops_reading_that_segment_and_says_so(db_url: str) -> None:
     store = Store(db_url)  # not configured: no drainer of this process races the test for orphans
     dead = _spool_then_die(store.url)
-    assert dead.directory is not None
+    assert dead.directory is not None and dead.writer is not None
     (path,) = segment_paths(dead.directory)
+    written = dead.writer.position
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # one flipped bit in the middle of a record
+    data[written // 2] ^= 0xFF  # one flipped byte in the middle of the records
     path.write_bytes(bytes(data))
     later = Delivery(store.url, "spool", background=False)
     later.drain_orphans(30)
@@ -132,7 +133,7 @@ def test_a_corrupt_record_stops_reading_that_segment_and_says_so(db_url: str) ->
     assert any("checksum is wrong" in r.reason for r in status.reasons)
     assert segment_paths(dead.directory) == []  # done with: what could be read was stored
     damaged = path.with_suffix(".damaged").read_bytes()  # what could not be read is kept, for whoever looks
-    assert damaged and bytes(data).endswith(damaged) and len(damaged) < len(data)
+    assert damaged and damaged in bytes(data[:written]) and len(damaged) < written
 
 
 def test_a_segment_of_a_live_process_is_never_taken_over(db_url: str) -> None:
@@ -194,17 +195,23 @@ def test_memory_durability_drops_the_oldest_when_full_and_says_so(tmp_path: Path
 def test_an_unwritable_spool_falls_back_to_memory_and_says_so(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="mltrace_otel.delivery")
     delivery = Delivery(db_url, "spool")
+    assert delivery.directory is not None and delivery.writer is not None
+    moved = delivery.directory.with_name("moved-away")
     try:
         spans = _spans(2)
         delivery.append(spans[0])
-        assert delivery.writer is not None
-        os.close(delivery.writer.fd)  # the disk refuses the next write
-        delivery.append(spans[1])
+        with delivery.writer.lock:
+            delivery.writer.seal()  # the next span needs a new segment...
+        delivery.directory.rename(moved)
+        delivery.directory.write_text("...where the spool's directory is no more")
+        delivery.append(spans[1])  # ...which cannot be created: the span waits in memory instead
         assert any("cannot write the spool" in r.getMessage() for r in caplog.records)
         assert delivery.flush(30) is True
         assert delivery.status().stored == 2
     finally:
         delivery.close(5)
+        delivery.directory.unlink()
+        moved.rename(delivery.directory)
 
 
 def test_durability_and_exit_timeout_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,7 +43,7 @@ def _summary(directory: Path) -> dict[str, Any]:
     return {
         "store": read_label(directory),
         "directory": str(directory),
-        "spans_waiting": sum(s.spans_pending or 0 for s in segments),
+        "spans_waiting": sum(s.spans_pending for s in segments),
         "bytes_waiting": sum(s.bytes_pending for s in segments),
         "segments": len(segments),
         "oldest_waiting_age_s": round((time.time_ns() - oldest) / 1e9, 1) if oldest else None,
