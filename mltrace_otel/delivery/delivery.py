@@ -274,6 +274,9 @@ class Delivery:
                 return
             self._closing = True
             self._close_deadline = time.monotonic() + max(0.0, timeout_s)
+        if self.writer is not None:
+            with self.writer.lock:  # sealed first: a segment drained to its end can then be deleted
+                self.writer.seal()
         self._wake.set()
         self._retry_now.set()
         threads = [t for t in (self._thread, *self._writers) if t is not None]
@@ -284,7 +287,7 @@ class Delivery:
             self._stopped = True
             self._cond.notify_all()
         if self.writer is not None:
-            with self.writer.lock:
+            with self.writer.lock:  # spans that ended while closing went to a segment of their own
                 self.writer.seal()
         self._report_leftovers(busy)
 
@@ -437,10 +440,15 @@ class Delivery:
         while True:
             work = self._next_work()
             if work is None:
-                with self._cond:
-                    in_flight = self._in_flight
-                if (self._closing and not in_flight) or self._gave_up.is_set():
+                if self._gave_up.is_set():
                     return
+                if self._closing:
+                    with self._cond:
+                        in_flight = self._in_flight
+                    # Spans may have ended (a segment appeared) while that pass began: only stop once nothing of
+                    # ours is left to read, or the time is up.
+                    if not in_flight and (not self._has_pending() or time.monotonic() >= self._close_deadline):
+                        return
                 self._idle = True
                 # Spans counted but not readable yet are being written right now: look again very soon.
                 self._wake.wait(0.01 if self._has_pending() else IDLE_WAIT_S)
@@ -742,6 +750,7 @@ class Delivery:
         for segment in [*self._own, *self._adopted]:
             with contextlib.suppress(OSError):
                 os.close(segment.fd)  # the parent's lock stays the parent's
+            segment.closed = True
         self._init_runtime()
 
 

@@ -134,6 +134,9 @@ class Segment:
     limit: int | None = None  # own segments: how far the writer has completed frames (the file is preallocated)
     end_of_data: int | None = None  # found by reading: where the frames end (a zero header, or the end of file)
     completed: dict[int, tuple[int, int]] = field(default_factory=dict)  # stored ahead of the mark: start -> (end, n)
+    # Held to close the descriptor, and by anything another thread does with it: a descriptor number is reused
+    # as soon as it is closed, and a write to the wrong file would be a disaster.
+    guard: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
 
     @property
@@ -237,8 +240,10 @@ class Segment:
 
     def oldest_end_ns(self) -> int | None:
         """When the first span not yet stored ended (reads one frame)."""
-        if self.closed:
-            return None
+        with self.guard:
+            return None if self.closed else self._oldest_end_ns()
+
+    def _oldest_end_ns(self) -> int | None:
         offset, end = self.drained, self.data_end()
         while offset + FRAME.size <= end:
             head = os.pread(self.fd, FRAME.size, offset)
@@ -252,7 +257,13 @@ class Segment:
         return None
 
     def close(self, delete: bool) -> None:
-        self.closed = True
+        with self.guard:
+            if self.closed:
+                return
+            self.closed = True
+            self._close(delete)
+
+    def _close(self, delete: bool) -> None:
         if delete:
             if self.damaged_at is not None:  # keep the unreadable bytes (reported already) for whoever looks
                 with contextlib.suppress(OSError):
@@ -398,7 +409,9 @@ class SpoolWriter:
         with contextlib.suppress(OSError, ValueError):
             if mapped is not None:
                 mapped.close()
-            os.ftruncate(segment.fd, self.position)
+        with segment.guard, contextlib.suppress(OSError):
+            if not segment.closed:
+                os.ftruncate(segment.fd, self.position)
         segment.limit = self.position
         segment.sealed = True
 
@@ -426,6 +439,7 @@ class SpoolWriter:
         for segment in self.new_segments:
             with contextlib.suppress(OSError):
                 os.close(segment.fd)
+            segment.closed = True
         self.lock = threading.Lock()
         self.segment = None
         self.mapped = None
