@@ -675,7 +675,11 @@ class Delivery:
                 work.segment.complete(work.start, work.end, len(work.records) + len(work.unreadable))
         rejected = [*work.unreadable, *result.rejected]
         handled = len(work.records) + len(work.unreadable)
+        names = {r.span_id: r.name for r in work.records} if rejected or result.conflicts else {}
         with self._cond:
+            # Reasons first, with the counts: whoever a flush wakes reads both together.
+            for item in (*rejected, *result.conflicts):
+                self.reasons.append(Rejection(item.span_id, names.get(item.span_id, ""), item.reason))
             if self._outage_since is not None:
                 log.warning(
                     "mltrace-otel: store reachable again after %.0f s; storing the spans that waited",
@@ -713,8 +717,6 @@ class Delivery:
             for item in items:
                 record = by_id.get(item.span_id)
                 name = record.name if record is not None else ""
-                with self._cond:
-                    self.reasons.append(Rejection(item.span_id, name, item.reason))
                 if self._logged_rejections < LOGGED_REJECTIONS:
                     self._logged_rejections += 1
                     log.warning(
