@@ -23,10 +23,11 @@ from starlette.routing import BaseRoute, Route
 
 from graphql_server.otlp.auth import authorized
 from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
-from graphql_server.otlp.routes import _SUPPRESS_INSTRUMENTATION_KEY, _transient
+from graphql_server.otlp.routes import _SUPPRESS_INSTRUMENTATION_KEY
 from graphql_server.settings import ServerSettings
 from mltrace_otel.openlineage.events import InvalidEvent, RunEvent, parse_event
 from mltrace_otel.openlineage.receive import Received, receive_events
+from mltrace_otel.store.faults import Fault, classify
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class LineageReceiver:
         except InvalidEvent as exc:
             return _error(400, f"malformed OpenLineage event: {exc}", exc.field)
         except Exception as exc:
-            if _transient(exc):
+            if classify(exc).fault is not Fault.SPAN:  # unreachable or refusing every write: worth a retry
                 log.warning("OpenLineage: storing events failed, asking to retry: %s", exc)
                 return _error(503, "the store is unavailable; retry", None, {"Retry-After": "1"})
             log.exception("OpenLineage: storing events failed")

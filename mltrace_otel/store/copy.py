@@ -31,6 +31,9 @@ from mltrace_otel.store.upsert import dialect_insert
 
 PAGE_ROWS = 10_000
 BOOKKEEPING = "store_copies"
+# The copy's own checkpoints, and the live-delivery numbering of runs (a store's subscribers care only for runs
+# stored after they subscribed: the copy numbers its own from its first ingest on).
+NOT_COPIED = (BOOKKEEPING, "run_arrivals")
 # Tables without a primary key, and the columns that identify a row of them (an index leads with the first).
 ROW_KEYS = {"run_io": ("span_id", "direction", "pointer")}
 LINEAGE_TABLES = ("run_io", "run_edges")
@@ -57,7 +60,7 @@ class TablePlan:
 def table_plans() -> list[TablePlan]:
     plans = []
     for table in metadata.sorted_tables:
-        if table.name == BOOKKEEPING:
+        if table.name in NOT_COPIED:
             continue
         columns = tuple(c.name for c in table.columns)
         key = tuple(c.name for c in table.primary_key.columns) or ROW_KEYS.get(table.name) or columns

@@ -1,7 +1,7 @@
 """run_arrivals: stored runs numbered in commit order, for live subscribers
 
 Revision ID: i10_run_arrivals
-Revises: 0001
+Revises: i15_openlineage
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i10_run_arrivals"
-down_revision = "0001"
+down_revision = "i15_openlineage"
 branch_labels = None
 depends_on = None
 
