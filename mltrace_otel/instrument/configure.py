@@ -77,7 +77,7 @@ def configure(
     ``durability="spool"`` (the default, or ``MLTRACE_DURABILITY``): each span is written to a local spool
     (``$MLTRACE_HOME/spool``) before ``span.end()`` returns, then stored by a background thread; it survives
     the store being down for any time and the process being killed, and any later process using the same store
-    stores what was left. ``durability="memory"``: spans wait in a bounded in-memory queue instead (a little less
+    stores what was left. ``durability="memory"``: spans wait in a bounded in-memory queue instead (no disk
     work per span; a killed process loses them, a full queue drops the oldest, and both are counted).
 
     Joins the application's SDK TracerProvider when one is installed, else installs one. Safe to call again:
