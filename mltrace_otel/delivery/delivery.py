@@ -34,6 +34,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan
 
+from mltrace_otel import semconv
 from mltrace_otel.config import database_url
 from mltrace_otel.delivery.codec import encode_span
 from mltrace_otel.delivery.spool import (
@@ -616,7 +617,8 @@ class Delivery:
         attempt = 0
         while True:
             try:
-                result = write_isolating(get_engine(self.url), batch)
+                engine = get_engine(self.url)
+                result = write_isolating(engine, batch)
                 break
             except Exception as exc:
                 self._failed(classify(exc), work)
@@ -632,8 +634,19 @@ class Delivery:
             attempt += 1
             self._retry_now.wait(delay)
             self._retry_now.clear()
+        if work.own:  # before the flush that waits for them returns, as mltrace warned when it committed a run
+            self._warn_stale(engine, work, result)
         self._done(work, batch, result)
         return True
+
+    def _warn_stale(self, engine: Any, work: _Work, result: IngestResult) -> None:
+        """mltrace 0.17's warning for a run that is stale when stored: runs of our own API only (see exporter)."""
+        from mltrace_otel.exporter import warn_stale
+
+        new = set(result.new_span_ids)
+        if new:
+            ours = [r.span_id for r in work.records if r.span_id in new and r.scope.get("name") == semconv.SCOPE]
+            warn_stale(engine, ours)
 
     def _failed(self, diagnosis: Diagnosis, work: _Work) -> None:
         with self._cond:

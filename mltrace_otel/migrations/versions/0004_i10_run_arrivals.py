@@ -1,7 +1,7 @@
 """run_arrivals: stored runs numbered in commit order, for live subscribers
 
 Revision ID: i10_run_arrivals
-Revises: i15_openlineage
+Revises: i11_failed_producers
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i10_run_arrivals"
-down_revision = "i15_openlineage"
+down_revision = "i11_failed_producers"
 branch_labels = None
 depends_on = None
 
