@@ -114,3 +114,28 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
         "SAVE_DIR",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def later_pg_database(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
+    """(the address of a Postgres database that does not exist yet, the function that creates it): a store that is
+    unreachable until the test says so. Dropped at the end."""
+    import uuid
+
+    from sqlalchemy import text
+
+    request.getfixturevalue("pg_server")  # the server answers (and the suite fails loudly if it does not)
+    name = f"mltrace_later_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+
+    def create() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    try:
+        yield pg_url(name), create
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

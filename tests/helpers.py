@@ -75,3 +75,22 @@ def count_statements(engine: Engine) -> Iterator[StatementCounter]:
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def refuse_spans(engine: Engine, condition: str, message: str) -> None:
+    """A rule of the user's database that no validation of ours knows about: a trigger refusing every span row for
+    which the SQL ``condition`` (on ``NEW``) holds, with ``message``. On SQLite and Postgres alike."""
+    quoted = message.replace("'", "''")
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_spans BEFORE INSERT ON spans WHEN {condition} "
+                f"BEGIN SELECT RAISE(ABORT, '{quoted}'); END"
+            )
+            return
+        body = f"IF {condition} THEN RAISE EXCEPTION '{quoted}'; END IF; RETURN NEW;".replace("%", "%%")
+        function = f"CREATE FUNCTION refuse_spans() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} END $$"
+        conn.exec_driver_sql(function)
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_spans BEFORE INSERT ON spans FOR EACH ROW EXECUTE FUNCTION refuse_spans()"
+        )

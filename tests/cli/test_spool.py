@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import create_engine, text
 
 from tests.cli.conftest import Invoke
-from tests.conftest import pg_url
 from tests.core.conftest import Store
 from tests.core.subprocesses import run_python
 
@@ -28,28 +21,6 @@ os._exit(0)  # before the store thread gets a chance: everything stays in the sp
 """
 
 
-@pytest.fixture
-def later_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
-    """A Postgres store that does not exist yet, and the function that creates it (empty, migrated on use)."""
-    request.getfixturevalue("pg_server")
-    name = f"mltrace_spooled_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
-
-    def create() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    try:
-        yield pg_url(name), create
-        from mltrace_otel.store.engine import dispose_engines
-
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def test_status_with_nothing_spooled(bare_cli: Invoke) -> None:
     result = bare_cli("spool", "status")
     assert result.exit_code == 0
@@ -57,8 +28,8 @@ def test_status_with_nothing_spooled(bare_cli: Invoke) -> None:
     assert json.loads(bare_cli("spool", "status", "--json").output) == []
 
 
-def test_status_and_drain_of_a_store_that_was_down(bare_cli: Invoke, later_store: tuple[str, object]) -> None:
-    url, create = later_store
+def test_status_and_drain_of_a_store_that_was_down(bare_cli: Invoke, later_pg_database: tuple[str, object]) -> None:
+    url, create = later_pg_database
     run_python(DIE_AFTER_SPOOLING.format(runs=25), url, MLTRACE_HOME=os.environ["MLTRACE_HOME"])
     status = bare_cli("spool", "status")
     assert status.exit_code == 0, status.output

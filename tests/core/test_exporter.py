@@ -8,7 +8,6 @@ import logging
 import re
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from sqlalchemy import create_engine, make_url, text
 import mltrace_otel
 from mltrace_otel import component_run
 from mltrace_otel.exporter import MltraceSpanExporter
-from tests.conftest import pg_url
 from tests.core.conftest import Store
 
 DELIVERY_LOGGER = "mltrace_otel.delivery"
@@ -51,21 +49,7 @@ def broken_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
         yield f"sqlite:///{blocker / 'mltrace.db'}", blocker.unlink
         dispose_engines()
         return
-    request.getfixturevalue("pg_server")
-    name = f"mltrace_later_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
-
-    def create() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    try:
-        yield pg_url(name), create
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    yield request.getfixturevalue("later_pg_database")
 
 
 def _records(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> list[logging.LogRecord]:

@@ -21,7 +21,7 @@ from mltrace_otel.store.isolation import write_isolating
 from mltrace_otel.store.text import storable_text
 from tests.conftest import pg_url
 from tests.core.conftest import Store
-from tests.helpers import count_statements, run_record
+from tests.helpers import count_statements, refuse_spans, run_record
 
 
 def test_storable_text_replaces_what_no_database_accepts() -> None:
@@ -68,25 +68,8 @@ def test_a_component_and_tag_too_large_for_one_index_key_reject_their_span_by_na
     assert "its component name and a tag are 2800 bytes together, over the 2600-byte limit" in rejected.reason
 
 
-def _refuse(engine: Engine, marker: str) -> None:
-    """A rule of the user's database that no validation of ours knows about: refuse spans named ``marker``."""
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON spans WHEN NEW.name = '{marker}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by the site''s own rule'); END"
-            )
-        else:
-            conn.exec_driver_sql(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF NEW.name = '{marker}' THEN RAISE EXCEPTION 'refused by the site''s own rule'; END IF; "
-                "RETURN NEW; END $$"
-            )
-            conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON spans FOR EACH ROW EXECUTE FUNCTION refuse()")
-
-
 def test_spans_the_database_refuses_are_isolated_and_rejected_alone(engine: Engine) -> None:
-    _refuse(engine, "bad")
+    refuse_spans(engine, "NEW.name = 'bad'", "refused by the site's own rule")
     records = [run_record(f"c{i}", i, i + 1, outputs=[f"o{i}"]) for i in range(300)]
     for i in (7, 150, 151, 299):
         records[i] = replace(records[i], name="bad")

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from tests.faults.cluster import Cluster, ClusterFactory, free_port, migrate, wait_until
+from tests.helpers import refuse_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE_GUARD_S = 600  # a guard against hanging forever, not a speed check
@@ -88,6 +89,12 @@ class Context:
 
     def cluster(self, label: str) -> Cluster:
         return self.runner.clusters.new(f"{self.dir.name}-{label}")
+
+    def private_store(self) -> tuple[Cluster, str]:
+        """A cluster of this scenario's own, started, with a migrated store on it: free to stop or freeze."""
+        cluster = self.cluster("pg")
+        cluster.start()
+        return cluster, cluster.create_database("store")
 
     def database(self, backend: str) -> str:
         """A fresh, migrated store: SQLite in this scenario's directory, or a database on the shared steady
@@ -244,9 +251,7 @@ class ScenarioRunner:
 
 @scenario("postgres_stopped_20s_at_50_runs_per_s[postgresql]")
 def postgres_stopped_20s(ctx: Context, backend: str) -> Outcome:
-    cluster = ctx.cluster("pg")
-    cluster.start()
-    url = cluster.create_database("store")
+    cluster, url = ctx.private_store()
     process = ctx.start(url, "--runs", "2000", "--rate", "50", "--prefix", "s20")
     time.sleep(5)
     cluster.stop()
@@ -259,9 +264,7 @@ def postgres_stopped_20s(ctx: Context, backend: str) -> Outcome:
 
 @scenario("outage_60s_pipeline_ends_during_it[postgresql]")
 def outage_60s(ctx: Context, backend: str) -> Outcome:
-    cluster = ctx.cluster("pg")
-    cluster.start()
-    url = cluster.create_database("store")
+    cluster, url = ctx.private_store()
     process = ctx.start(url, "--runs", "3000", "--rate", "50", "--prefix", "o60")
     time.sleep(10)
     cluster.stop()
@@ -277,9 +280,7 @@ def outage_60s(ctx: Context, backend: str) -> Outcome:
 
 @scenario("down_at_start_up_10s_later[postgresql]")
 def down_at_start(ctx: Context, backend: str) -> Outcome:
-    cluster = ctx.cluster("pg")
-    cluster.start()
-    url = cluster.create_database("store")
+    cluster, url = ctx.private_store()
     cluster.stop()
     process = ctx.start(url, "--runs", "1000", "--rate", "50", "--prefix", "d10")
     time.sleep(10)
@@ -330,9 +331,7 @@ def sigkill(ctx: Context, backend: str) -> Outcome:
 
 @scenario("database_frozen[postgresql]")
 def frozen(ctx: Context, backend: str) -> Outcome:
-    cluster = ctx.cluster("pg")
-    cluster.start()
-    url = cluster.create_database("store")
+    cluster, url = ctx.private_store()
     cluster.freeze()
     try:
         # MLTRACE_EXIT_TIMEOUT_S at its default (5 s); the old exporter held exit ~30 s.
@@ -384,9 +383,7 @@ def unreachable_then_next(ctx: Context, backend: str) -> Outcome:
         url = f"sqlite:///{blocker / 'store.db'}"
         repair: Callable[[], None] = blocker.unlink
     else:
-        cluster = ctx.cluster("pg")
-        cluster.start()
-        url = cluster.create_database("store")
+        cluster, url = ctx.private_store()
         cluster.stop()
         repair = cluster.start
     first = ctx.run(url, "--runs", "500", "--prefix", "un")
@@ -401,21 +398,7 @@ def unreachable_then_next(ctx: Context, backend: str) -> Outcome:
 def poison(ctx: Context, backend: str) -> Outcome:
     url = ctx.database(backend)
     engine = create_engine(url)
-    with engine.begin() as conn:  # a rule of the user's database that no validation of ours knows about
-        if backend == "sqlite":
-            conn.exec_driver_sql(
-                "CREATE TRIGGER refuse_poison BEFORE INSERT ON spans WHEN NEW.component LIKE 'poison-%' "
-                "BEGIN SELECT RAISE(ABORT, 'poison runs are refused here'); END"
-            )
-        else:
-            conn.exec_driver_sql(  # %% is psycopg2's escape for %
-                "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF NEW.component LIKE 'poison-%%' THEN RAISE EXCEPTION 'poison runs are refused here'; END IF; "
-                "RETURN NEW; END $$"
-            )
-            conn.exec_driver_sql(
-                "CREATE TRIGGER refuse_poison BEFORE INSERT ON spans FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
-            )
+    refuse_spans(engine, "NEW.component LIKE 'poison-%'", "poison runs are refused here")
     engine.dispose()
     poisoned = "10,2000,2001,5000,7777,9000,9999"
     pipeline = ctx.run(url, "--runs", "10000", "--poison", poisoned, "--prefix", "px", "--flush-ms", "300000")
@@ -432,9 +415,7 @@ def two_processes(ctx: Context, backend: str) -> Outcome:
     if backend == "sqlite":
         url = ctx.database("sqlite")
     else:  # the store is down while both start spooling, then comes back while they run
-        cluster = ctx.cluster("pg")
-        cluster.start()
-        url = cluster.create_database("store")
+        cluster, url = ctx.private_store()
         cluster.stop()
     args = ("--runs", "5000", "--rate", "500", "--flush-ms", "120000")
     first = ctx.start(url, *args, "--prefix", "two")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, text
 from starlette.testclient import TestClient
 
 from mltrace_otel.store.models import spans
+from tests.helpers import refuse_spans
 from tests.otlp.payloads import JSON, PROTOBUF, export_response_of, json_request, json_span, protobuf_request, status_of
 
 
@@ -20,25 +21,10 @@ def _stored(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(spans)).scalar_one())
 
 
-def _refuse_spans_named(engine: Engine, name: str) -> None:
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON spans WHEN NEW.name = '{name}' "
-                "BEGIN SELECT RAISE(ABORT, 'not on this server'); END"
-            )
-        else:
-            conn.exec_driver_sql(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF NEW.name = '{name}' THEN RAISE EXCEPTION 'not on this server'; END IF; RETURN NEW; END $$"
-            )
-            conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON spans FOR EACH ROW EXECUTE FUNCTION refuse()")
-
-
 def test_a_span_the_database_refuses_is_rejected_alone_and_said_in_partial_success(
     client: TestClient, engine: Engine
 ) -> None:
-    _refuse_spans_named(engine, "forbidden")
+    refuse_spans(engine, "NEW.name = 'forbidden'", "not on this server")
     batch = [json_span(f"step-{i}", outputs=[f"o-{i}"]) for i in range(50)]
     batch[17] = json_span("forbidden", outputs=["never.csv"])
     response = client.post("/v1/traces", content=protobuf_request(batch), headers=PROTOBUF)
