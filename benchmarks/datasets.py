@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mltrace_otel import semconv
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 
 HOUR_NS = 3_600 * 10**9
 SECOND_NS = 10**9

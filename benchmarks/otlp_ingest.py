@@ -47,8 +47,8 @@ from sqlalchemy import Engine, func, select, text
 from benchmarks.server import cpu_seconds, served
 from benchmarks.stores import fresh_store
 from benchmarks.table import print_table
+from mltrace_otel.span_record import SpanRecord, from_readable_span
 from mltrace_otel.store.models import spans as spans_table
-from mltrace_otel.store.span_record import SpanRecord, from_readable_span
 
 BATCH = 512  # the BatchSpanProcessor's default max_export_batch_size
 EPOCH_NS = 1_704_067_200 * 10**9

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mltrace_otel.store.span_record import JsonValue, SpanEventRecord, SpanLinkRecord, SpanRecord
+from mltrace_otel.span_record import JsonValue, SpanEventRecord, SpanLinkRecord, SpanRecord
 
 KIND_NUMBERS = {"UNSPECIFIED": 0, "INTERNAL": 1, "SERVER": 2, "CLIENT": 3, "PRODUCER": 4, "CONSUMER": 5}
 STATUS_NUMBERS = {"UNSET": 0, "OK": 1, "ERROR": 2}

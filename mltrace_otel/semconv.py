@@ -1,4 +1,4 @@
-"""Span attribute names the store interprets (DESIGN §1). Everything else is stored as it came."""
+"""Span attribute names the store interprets (docs/design.md §1). Everything else is stored as it came."""
 
 from __future__ import annotations
 

@@ -59,6 +59,8 @@ def _drop_abandoned_databases() -> None:
             for (name,) in cur.fetchall():
                 pid = name[len(PG_PREFIX) :].split("_")[0]
                 if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
+                    # pytest-postgresql's template copy is marked a template, which Postgres will not drop
+                    cur.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false')
                     cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.close()

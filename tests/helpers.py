@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from mltrace_otel.store.span_record import SpanLinkRecord, SpanRecord
+from mltrace_otel.span_record import SpanLinkRecord, SpanRecord
 
 _ids = itertools.count(1)
 TRACE = "ab" * 16

@@ -1,4 +1,4 @@
-"""Failed runs do not produce (DESIGN §2): a failed run keeps the outputs it was to write, but the latest
+"""Failed runs do not produce (docs/design.md §2): a failed run keeps the outputs it was to write, but the latest
 *successful* producer is the producer when one exists; a newer failed attempt is shown as such (here the query
 layer; GraphQL and the CLI in their suites)."""
 
@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from mltrace_otel.queries.failed_attempts import newer_failed_attempts
 from mltrace_otel.queries.lineage import latest_producers, lineage
 from mltrace_otel.queries.runs import run_io_by_ids
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import count_statements, run_record
 
 

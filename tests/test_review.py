@@ -1,4 +1,4 @@
-"""Review of flagged outputs (DESIGN §2): mltrace's coverage plus Ochiai, per run and per component, explained."""
+"""Review of flagged outputs (docs/design.md §2): mltrace's coverage plus Ochiai, per run and per component."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from mltrace_otel.queries.errors import InvalidArgument
 from mltrace_otel.queries.pointers import set_flag
 from mltrace_otel.queries.review import Ranking, Review, review
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import count_statements, run_record
 
 

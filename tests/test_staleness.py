@@ -1,5 +1,5 @@
-"""Staleness (DESIGN §2), computed when asked: mltrace 0.17's two rules (a dependency that started too long ago; a
-newer successful run of its component that this run ignored) and the live one (a pointer it read was rewritten).
+"""Staleness (docs/design.md §2), computed when asked: mltrace 0.17's two rules (a dependency that started too long
+ago; a newer successful run of its component that this run ignored) and the live one (a pointer it read was rewritten).
 Parallel shards are siblings, failed runs are not fresher versions, the threshold is honoured per run."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from mltrace_otel.config import ConfigError
 from mltrace_otel.queries.errors import InvalidArgument
 from mltrace_otel.queries.records import StaleReason
 from mltrace_otel.queries.staleness import NEWER_RUN, REWRITTEN, TOO_OLD, describe_age, stale_reasons
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import count_statements, run_record
 
 DAY = 86_400

@@ -22,8 +22,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from mltrace_otel.span_record import JsonValue, SpanEventRecord, SpanLinkRecord, SpanRecord
 from mltrace_otel.store.ingest import RejectedSpan
-from mltrace_otel.store.span_record import JsonValue, SpanEventRecord, SpanLinkRecord, SpanRecord
 
 # Protobuf numbering (0 is UNSPECIFIED there, while Python's SpanKind starts at INTERNAL = 0): we store names.
 _KINDS = {

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.faults import Fault, classify
 from mltrace_otel.store.ingest import IngestResult, PreparedSpans, prepare_spans, write_prepared
 from mltrace_otel.store.isolation import write_isolating
-from mltrace_otel.store.span_record import SpanRecord
 
 
 @dataclass(eq=False)

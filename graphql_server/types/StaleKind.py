@@ -1,4 +1,4 @@
-"""Which staleness rule a reason comes from (DESIGN §2)."""
+"""Which staleness rule a reason comes from (docs/design.md §2)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from mltrace_otel import semconv
 from mltrace_otel.cli.child_process import CommandResult, signal_name
 from mltrace_otel.config import ConfigError
 from mltrace_otel.otlp_json import export_request
-from mltrace_otel.store.span_record import SpanRecord
+from mltrace_otel.span_record import SpanRecord
 
 # How long storing the run may take before it is saved to the unsent file instead (a frozen database must not
 # hold a pipeline for ever); MLTRACE_RUN_STORE_TIMEOUT_S overrides it.

@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_trace_id
 
 from mltrace_otel.semconv import CODE_SNAPSHOT
-from mltrace_otel.store.span_record import (
+from mltrace_otel.span_record import (
     SpanEventRecord,
     SpanLinkRecord,
     SpanRecord,

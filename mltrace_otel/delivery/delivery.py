@@ -49,9 +49,9 @@ from mltrace_otel.delivery.spool import (
     store_label,
 )
 from mltrace_otel.delivery.status import ExportStatus, Rejection
+from mltrace_otel.span_record import SpanRecord, from_readable_span
 from mltrace_otel.store.faults import Diagnosis, Fault, classify
 from mltrace_otel.store.ingest import IngestResult, PreparedSpans, RejectedSpan, prepare_spans
-from mltrace_otel.store.span_record import SpanRecord, from_readable_span
 
 log = logging.getLogger("mltrace_otel.delivery")
 

@@ -8,10 +8,9 @@ automatically when they start with no parent in the current process).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Mapping, MutableMapping
 
-from opentelemetry import context, propagate, trace
+from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 
 _ENV_KEYS = {"traceparent": "TRACEPARENT", "tracestate": "TRACESTATE"}
@@ -49,16 +48,3 @@ def context_from_env(env: Mapping[str, str] | None = None) -> Context | None:
         return None
     ctx = propagate.extract(carrier)
     return ctx if trace.get_current_span(ctx).get_span_context().is_valid else None
-
-
-@contextmanager
-def attached(ctx: Context | None) -> Iterator[None]:
-    """Make ``ctx`` current for the block (no-op for None)."""
-    if ctx is None:
-        yield
-        return
-    token = context.attach(ctx)
-    try:
-        yield
-    finally:
-        context.detach(token)

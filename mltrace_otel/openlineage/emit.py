@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from mltrace_otel import semconv
 from mltrace_otel.openlineage.datasets import dataset_for
 from mltrace_otel.openlineage.events import format_time_ns
-from mltrace_otel.store.span_record import SpanRecord, from_readable_span
+from mltrace_otel.span_record import SpanRecord, from_readable_span
 
 log = logging.getLogger(__name__)
 

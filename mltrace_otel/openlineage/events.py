@@ -19,7 +19,7 @@ from typing import Any
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 TERMINAL_TYPES = ("COMPLETE", "ABORT", "FAIL")
-# Names (and pointers) land in indexed columns; see store/span_record.py for the limit's reason.
+# Names (and pointers) land in indexed columns; see span_record.py for the limit's reason.
 MAX_NAME_BYTES = 2_048
 
 _TIME = re.compile(

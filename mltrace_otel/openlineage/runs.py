@@ -26,7 +26,7 @@ from typing import Any
 from mltrace_otel import semconv
 from mltrace_otel.openlineage.datasets import pointer_for
 from mltrace_otel.openlineage.events import TERMINAL_TYPES, Dataset, RunEvent
-from mltrace_otel.store.span_record import SpanRecord
+from mltrace_otel.span_record import SpanRecord
 
 _RANK = {"START": 0, "RUNNING": 1, "OTHER": 2}
 OURS_FACET = "mltrace"  # the run facet our emitter adds (see openlineage/emit.py)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, and_, cast, func, or_, select, update
+from sqlalchemy import Connection, Select, Text, and_, cast, or_, select, update
 
 from mltrace_otel.queries.cursors import check_first, decode_cursor, encode_cursor
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
@@ -161,7 +161,3 @@ def set_notes(conn: Connection, run_id: str, notes: str) -> Run:
     if done.rowcount == 0:
         raise NotFound("run", rid, "list ids with `mltrace recent`")
     return get_run(conn, rid)
-
-
-def count_runs(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(spans).where(spans.c.component.is_not(None))).scalar_one())

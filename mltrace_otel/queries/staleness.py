@@ -1,4 +1,4 @@
-"""Staleness, computed when asked (DESIGN §2), never frozen at write time.
+"""Staleness, computed when asked (docs/design.md §2), never frozen at write time.
 
 A run is stale when one of its dependencies
 - is too old: it *started* more than the staleness threshold before this run started (mltrace 0.17's first rule,

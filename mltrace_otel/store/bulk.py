@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
-from mltrace_otel.store.span_record import json_value
+from mltrace_otel.span_record import json_value
 from mltrace_otel.store.text import has_lone_surrogate, storable
 
 _CHUNK = 2_000

@@ -1,4 +1,4 @@
-"""Materialised lineage edges, kept true whatever order spans arrive in (DESIGN §2).
+"""Materialised lineage edges, kept true whatever order spans arrive in (docs/design.md §2).
 
 Run R depends on P via pointer X when P is the latest producer of X that ended at or before R started (ties:
 higher span id), else the latest that started before R started (clock skew), never R itself. Failed runs do not
@@ -31,7 +31,7 @@ from mltrace_otel.store.models import LINK_VIA
 _EDGE_LOCK_KEY = 7_420_170_002
 _EDGE_KEY = ("consumer_id", "producer_id", "via")
 
-# The producer DESIGN §2 chooses for consumer a.consumer_id reading pointer a.via, started at a.start_ns:
+# The producer docs/design.md §2 chooses for consumer a.consumer_id reading pointer a.via, started at a.start_ns:
 # successful runs first, then failed ones, each by "ended before it started", else "started before it started".
 # Each branch is one backwards index seek (ix_run_io_out_failed_end / ix_run_io_pointer_start); the second skips
 # failed rows as it scans, and runs only when no successful producer ended in time (clock skew). The last needs no

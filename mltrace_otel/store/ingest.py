@@ -22,10 +22,10 @@ from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, t
 
 from mltrace_otel import semconv
 from mltrace_otel.pointers import infer_kind, parse_kind
+from mltrace_otel.span_record import InvalidSpan, JsonValue, SpanRecord
 from mltrace_otel.store.bulk import BulkWriter, begin_ingest, dumps, writer_for
 from mltrace_otel.store.edges import repair_edges
 from mltrace_otel.store.models import components, io_pointers, spans
-from mltrace_otel.store.span_record import InvalidSpan, JsonValue, SpanRecord
 from mltrace_otel.store.text import has_lone_surrogate, storable_text
 from mltrace_otel.store.upsert import dialect_insert
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -22,6 +23,15 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from mltrace_otel.pointers import PointerKind
+from mltrace_otel.span_record import SPAN_KINDS, STATUS_CODES
+
+
+def one_of(column: str, values: tuple[str, ...] | list[str]) -> CheckConstraint:
+    """A column with a closed set of values (docs/design.md §3); the name follows the "ck" convention below."""
+    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=column)
+
 
 metadata = MetaData(
     naming_convention={
@@ -64,6 +74,8 @@ spans = Table(
     Column("resource", Json, nullable=False),
     Column("scope", Json, nullable=False),
     Column("ingested_ns", BigInteger, nullable=False),
+    one_of("kind", SPAN_KINDS),
+    one_of("status_code", STATUS_CODES),
 )
 # otelTrace(traceId): every span of a trace in one seek.
 Index("ix_spans_trace_id", spans.c.trace_id)
@@ -113,6 +125,7 @@ io_pointers = Table(
     Column("flagged", Boolean, nullable=False, server_default=text("false")),
     Column("flagged_ns", BigInteger),
     Column("created_ns", BigInteger, nullable=False),
+    one_of("kind", [k.value for k in PointerKind]),
 )
 # flaggedOutputs and review: a handful of flagged rows among many.
 Index(
@@ -140,6 +153,7 @@ run_io = Table(
     # Inputs only: false when lineage does not follow this input to its producer (the run named its dependencies
     # itself: mltrace's set_dependencies_from_inputs=False). Always true for outputs.
     Column("traced", Boolean, nullable=False, server_default=text("true")),
+    one_of("direction", ("in", "out")),
 )
 # Inputs/outputs of given runs (DataLoaders, details).
 Index("ix_run_io_span_id", run_io.c.span_id)
@@ -177,7 +191,8 @@ run_edges = Table(
     Column("consumer_id", String(16), primary_key=True),
     Column("producer_id", String(16), primary_key=True),
     Column("via", Text, primary_key=True),
-    Column("kind", String(4), nullable=False),  # "io" or "link"
+    Column("kind", String(4), nullable=False),
+    one_of("kind", ("io", "link")),
 )
 # Downstream walks and dependents: who consumed this run's outputs.
 Index("ix_run_edges_producer", run_edges.c.producer_id, run_edges.c.consumer_id)

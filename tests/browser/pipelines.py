@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mltrace_otel.store.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
+from mltrace_otel.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
 
 SECOND = 1_000_000_000
 TRAIN_CODE = '''@register("train", input_vars=["features_path"], output_vars=["model_path"])

@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from mltrace_otel.cli.main import app
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import run_record
 
 Invoke = Callable[..., Result]

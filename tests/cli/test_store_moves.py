@@ -24,11 +24,11 @@ from mltrace_otel.openlineage.receive import receive_events
 from mltrace_otel.queries.lineage import Direction, lineage
 from mltrace_otel.queries.pointers import set_flag
 from mltrace_otel.queries.runs import history, recent_runs, set_notes
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.copy import table_plans, verify
 from mltrace_otel.store.engine import get_engine
 from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.models import component_tags, components, io_pointers, openlineage_runs, run_edges
-from mltrace_otel.store.span_record import SpanRecord
 from tests.cli.conftest import Pipeline, record_pipeline
 from tests.conftest import pg_url
 from tests.core.subprocesses import python_env

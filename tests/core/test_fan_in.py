@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 import mltrace_otel
 from mltrace_otel.queries.details import run_details
 from mltrace_otel.queries.lineage import Direction, lineage
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.core.conftest import Store
 from tests.helpers import count_statements, run_record
 

@@ -1,4 +1,4 @@
-"""DESIGN §2, rule by rule, on spans ingested directly (as the exporter and the OTLP receiver both do)."""
+"""docs/design.md §2, rule by rule, on spans ingested directly (as the exporter and the OTLP receiver both do)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from sqlalchemy import Engine, select
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.lineage import Direction, latest_producers, lineage
 from mltrace_otel.queries.linked_runs import dependencies_of, dependents_of
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.models import run_edges
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import count_statements, run_record
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Connection, create_engine, inspect, text
+import pytest
+from sqlalchemy import CheckConstraint, Connection, create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from mltrace_otel.store.engine import create_store_engine, get_engine
 from mltrace_otel.store.migrate import current_revision, downgrade, head_revision, upgrade
@@ -33,6 +35,25 @@ def test_upgrade_from_empty_creates_every_table_and_index(empty_db_url: str) -> 
             stored = {ix["name"] for ix in inspector.get_indexes(table.name)}
             declared = {ix.name for ix in table.indexes}
             assert declared <= stored, f"{table.name}: missing {declared - stored}"
+    finally:
+        engine.dispose()
+
+
+def test_columns_with_a_closed_set_of_values_refuse_others(empty_db_url: str) -> None:
+    engine = create_store_engine(empty_db_url)
+    try:
+        upgrade(engine)
+        inspector = inspect(engine)
+        for table in metadata.tables.values():
+            stored = {ck["name"] for ck in inspector.get_check_constraints(table.name)}
+            declared = {str(c.name) for c in table.constraints if isinstance(c, CheckConstraint)}
+            assert declared <= stored, f"{table.name}: missing {declared - stored}"
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO run_edges (consumer_id, producer_id, via, kind) VALUES ('a', 'b', 'x', 'oi')")
+            )
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO io_pointers (name, kind, created_ns) VALUES ('x', 'table', 1)"))
     finally:
         engine.dispose()
 

@@ -1,5 +1,5 @@
 """Property: whatever order spans arrive in, and however they are split into batches, the stored lineage equals
-the in-order one and DESIGN §2's definition, computed here independently in plain Python (failed runs included:
+the in-order one and docs/design.md §2's definition, computed here independently in plain Python (failed runs included:
 they produce only when no successful run qualifies; runs that opted out of lineage through inputs)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, bindparam, text
 
+from mltrace_otel.span_record import SpanLinkRecord, SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanLinkRecord, SpanRecord
 
 _examples = itertools.count(1)
 BASE_NS = 1_700_000_000 * 10**9
@@ -58,7 +58,7 @@ def pipelines(draw: st.DrawFn) -> list[PlannedRun]:
 
 
 def expected_edges(runs: list[PlannedRun]) -> set[tuple[int, int, str, str]]:
-    """DESIGN §2 by its words: (consumer, producer, via, kind) over run indexes."""
+    """docs/design.md §2 by its words: (consumer, producer, via, kind) over run indexes."""
     edges: set[tuple[int, int, str, str]] = set()
     for r in runs:
         for x in r.inputs if r.traced else ():

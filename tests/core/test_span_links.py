@@ -1,4 +1,4 @@
-"""OTel span links are dependencies too (DESIGN §2), whatever order the linked spans arrive in."""
+"""OTel span links are dependencies too (docs/design.md §2), whatever order the linked spans arrive in."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from mltrace_otel.config import ConfigError, durability, exit_timeout_s
 from mltrace_otel.delivery.codec import FRAME, SPAN_TYPE, Decoder, Definitions, encode_span
 from mltrace_otel.delivery.delivery import Delivery
 from mltrace_otel.delivery.spool import scan, segment_paths
-from mltrace_otel.store.span_record import from_readable_span
+from mltrace_otel.span_record import from_readable_span
 from tests.core.conftest import Store
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import run_record
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from mltrace_otel.span_record import SpanEventRecord, SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanEventRecord, SpanRecord
 from tests.graphql.client import GraphQL
 from tests.graphql.dags import small_pipeline
 from tests.helpers import TRACE, run_record

@@ -15,9 +15,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
+from mltrace_otel.span_record import SPAN_KINDS, STATUS_CODES
 from mltrace_otel.store.ingest import string_list
 from mltrace_otel.store.models import run_io, spans
-from mltrace_otel.store.span_record import SPAN_KINDS, STATUS_CODES
 from tests.otlp.payloads import (
     JSON,
     PROTOBUF,

@@ -91,8 +91,8 @@ def db_export(
     ] = None,
 ) -> None:
     """Write the store as OTLP/JSON lines (every span, then flags, tags and component metadata)."""
+    from mltrace_otel.dump import export_store
     from mltrace_otel.store.copy import spans_count
-    from mltrace_otel.store.dump import export_store
 
     store = database_backend(ctx, "db export")
     engine = store.engine()
@@ -119,7 +119,7 @@ def db_import(
 ) -> None:
     """Load OTLP/JSON lines (a `db export`, a Collector's file exporter output, unsent runs) into the store.
     Importing the same lines twice stores them once."""
-    from mltrace_otel.store.dump import DumpError, import_store
+    from mltrace_otel.dump import DumpError, import_store
 
     store = database_backend(ctx, "db import")
     engine = store.engine(create=True)

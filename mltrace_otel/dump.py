@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, and_, select, update
 from mltrace_otel import semconv
 from mltrace_otel.otlp_json import OtlpJsonError, decode_request, export_request
 from mltrace_otel.pointers import infer_kind
+from mltrace_otel.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.models import (
     code_snapshots,
@@ -32,7 +33,6 @@ from mltrace_otel.store.models import (
     openlineage_events,
     spans,
 )
-from mltrace_otel.store.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
 from mltrace_otel.store.upsert import dialect_insert
 
 STATE_KEY = "mltraceState"
