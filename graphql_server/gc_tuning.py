@@ -2,7 +2,7 @@
 
 A whole-DAG answer allocates some 10^5 short-lived objects (rows, records, GraphQL results). With CPython's default
 thresholds the cyclic collector then runs thousands of times per request and rescans the long-lived heap (modules,
-the schema) again and again: measured on the 499-run lineage, more than half the request time. Freezing the heap
+the schema) again and again: most of the request time (docs/design.md §9). Freezing the heap
 that exists once the app is built and raising the first-generation threshold keeps collection cost proportional to
 the garbage actually made. Idempotent; process-wide, as the server is its own process.
 """

@@ -1,7 +1,7 @@
 """Validate each distinct query text once per server.
 
-Validation (graphql-core's rules plus our depth, alias and introspection guards) costs about 1 ms for the UI's
-usual queries and depends only on the query text and the server's fixed settings, while the UI, the CLI and
+Validation (graphql-core's rules plus our depth, alias and introspection guards) is a large share of a small query's
+time (docs/design.md §9) and depends only on the query text and the server's fixed settings, while the UI, the CLI and
 dashboards send the same few texts again and again. Strawberry's ``ValidationCache`` cannot serve here: its key
 includes the guard rule classes, which ``QueryDepthLimiter`` creates anew for every request.
 

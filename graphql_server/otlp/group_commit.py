@@ -1,7 +1,7 @@
 """Group commit: requests that arrive while the store is busy are written together, in one transaction.
 
 A batch of 8,192 spans costs far less than sixteen batches of 512 (one commit and one set of bulk statements
-instead of sixteen; measured 1.5-2x on Postgres and SQLite), and OTLP senders (BatchSpanProcessors, Collectors)
+instead of sixteen; figures in docs/design.md §9), and OTLP senders (BatchSpanProcessors, Collectors)
 send many small batches at once. So the first waiting request's thread becomes the writer: it takes every
 request queued behind it (up to ``max_spans``), stores them with one ``write_prepared`` call, and wakes their
 threads. Each request is still answered only after the transaction holding its spans committed.

@@ -1,8 +1,8 @@
 """Ended spans as spool records: encoded on the caller's thread (a few microseconds), decoded by the drainer.
 
 A record is a frame: ``<length u32><crc32 u32>`` then the body, one type byte and a ``marshal`` payload. marshal
-was measured fastest here for the caller's thread (about 1 us for a run's tuple; pickle is as fast but loads
-code, JSON 3.5x slower) and reads back only plain data. Its format is stable since Python 3.4 (version 4) and
+was the fastest encoding for the caller's thread (figures in docs/design.md §9; pickle is as fast but loads code)
+and reads back only plain data. Its format is stable since Python 3.4 (version 4) and
 newer Pythons read older versions, so a spool outlives an interpreter upgrade.
 
 What every span of a provider shares is written once per segment and referred to by number: the resource, the

@@ -1,14 +1,14 @@
 """Bulk writes for ingest, one implementation per backend, both working on plain tuples.
 
-Ingest is the hot path (>= 10,000 runs/s is the goal), so it bypasses SQLAlchemy's per-row parameter processing:
+Ingest is the hot path (its goal and figures: docs/design.md §9), so it bypasses SQLAlchemy's per-row parameter processing:
 - Postgres: COPY. Spans go straight into ``spans`` after one lookup of which ids already exist; if another
   transaction stores one of them in between (a duplicate delivered twice at once), the COPY fails on the unique
   index, we roll back to a savepoint and take ``INSERT ... ON CONFLICT DO NOTHING`` instead. Tables that can
   conflict (pointers, tags, snapshots) take ``INSERT ... SELECT FROM json_array_elements(rows) ON CONFLICT DO
   NOTHING``, and the edge repair reads the batch's IO from such a parameter too: no temp tables, whose TRUNCATE
-  and ON COMMIT cleanup each cost file-system work (measured ~2 ms per table per batch). Rows travel as one JSON
-  array of arrays (``json.dumps`` in C, parsed by Postgres in C): 0.7 us per 3-column row against 3.3 us for
-  psycopg2's per-element adaptation of one array parameter per column.
+  and ON COMMIT cleanup each cost file-system work. Rows travel as one JSON array of arrays (``json.dumps`` in
+  C, parsed by Postgres in C), several times cheaper per row than psycopg2's per-element adaptation of one array
+  parameter per column.
 - SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (the write lock up front, so "which spans are new"
   cannot change under us), then the C-level ``executemany``; the edge repair reads the batch's IO from
   connection-local temp tables (``stage_*``), which SQLite keeps cheaply.
