@@ -1,6 +1,7 @@
 """Bulk writes for ingest, one implementation per backend, both working on plain tuples.
 
-Ingest is the hot path (its goal and figures: docs/design.md §9), so it bypasses SQLAlchemy's per-row parameter processing:
+Ingest is the hot path (its goal and figures: docs/design.md §9), so it bypasses SQLAlchemy's per-row parameter
+processing:
 - Postgres: COPY. Spans go straight into ``spans`` after one lookup of which ids already exist; if another
   transaction stores one of them in between (a duplicate delivered twice at once), the COPY fails on the unique
   index, we roll back to a savepoint and take ``INSERT ... ON CONFLICT DO NOTHING`` instead. Tables that can
