@@ -33,7 +33,7 @@ from mltrace_otel.exporter import MltraceSpanExporter
 from mltrace_otel.queries.lineage import Direction, lineage
 from mltrace_otel.span_record import from_readable_span
 from mltrace_otel.store.bulk import _copy_buffer
-from mltrace_otel.store.ingest import SPAN_COLUMNS, run_facts, span_row
+from mltrace_otel.store.rows import SPAN_COLUMNS, run_facts, span_row
 
 MLTRACE_LOG_RUN_MS = 72.0  # mltrace 0.17 logging one run, measured on this kind of machine (issue 2)
 MLTRACE_TRACE_499_MS = 5_100.0  # mltrace 0.17 tracing the 499-run fan-in DAG (issue 2)

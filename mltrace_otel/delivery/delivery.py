@@ -51,7 +51,8 @@ from mltrace_otel.delivery.spool import (
 from mltrace_otel.delivery.status import ExportStatus, Rejection
 from mltrace_otel.span_record import SpanRecord, from_readable_span
 from mltrace_otel.store.faults import Diagnosis, Fault, classify
-from mltrace_otel.store.ingest import IngestResult, PreparedSpans, RejectedSpan, prepare_spans
+from mltrace_otel.store.ingest import IngestResult
+from mltrace_otel.store.rows import PreparedSpans, RejectedSpan, prepare_spans
 
 log = logging.getLogger("mltrace_otel.delivery")
 

@@ -26,8 +26,9 @@ from mltrace_otel.openlineage.runs import record_digest, run_span_id, span_for_r
 from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.bulk import begin_ingest, writer_for
 from mltrace_otel.store.edges import lock_edges, recompute_edges
-from mltrace_otel.store.ingest import prepare_spans, write_prepared
+from mltrace_otel.store.ingest import write_prepared
 from mltrace_otel.store.models import openlineage_events, openlineage_runs, run_edges, run_io, spans
+from mltrace_otel.store.rows import prepare_spans
 from mltrace_otel.store.upsert import dialect_insert
 
 

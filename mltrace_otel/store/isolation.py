@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from mltrace_otel.store.faults import Fault, classify
-from mltrace_otel.store.ingest import IngestResult, PreparedSpans, RejectedSpan, write_prepared
+from mltrace_otel.store.ingest import IngestResult, write_prepared
+from mltrace_otel.store.rows import PreparedSpans, RejectedSpan
 
 
 def write_isolating(engine: Engine, batch: PreparedSpans) -> IngestResult:

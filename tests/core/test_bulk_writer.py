@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from mltrace_otel.store.bulk import writer_for
-from mltrace_otel.store.ingest import SPAN_COLUMNS, run_facts, span_row
 from mltrace_otel.store.models import spans
+from mltrace_otel.store.rows import SPAN_COLUMNS, run_facts, span_row
 from tests.helpers import run_record
 
 

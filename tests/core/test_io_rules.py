@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from mltrace_otel.instrument.run_handle import pointer_names
 from mltrace_otel.queries.records import RunIO
 from mltrace_otel.queries.runs import run_io_by_ids, runs_by_ids
-from mltrace_otel.store.ingest import ingest_spans, string_list
+from mltrace_otel.store.ingest import ingest_spans
+from mltrace_otel.store.rows import string_list
 from tests.helpers import run_record
 
 

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, func, select
 
 from mltrace_otel.span_record import SpanRecord
-from mltrace_otel.store.ingest import PreparedSpans, prepare_spans, write_prepared
+from mltrace_otel.store.ingest import write_prepared
 from mltrace_otel.store.models import spans
+from mltrace_otel.store.rows import PreparedSpans, prepare_spans
 from tests.helpers import run_record
 
 

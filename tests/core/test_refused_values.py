@@ -16,8 +16,9 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from mltrace_otel.store.faults import Fault, classify
-from mltrace_otel.store.ingest import ingest_spans, prepare_spans
+from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.isolation import write_isolating
+from mltrace_otel.store.rows import prepare_spans
 from mltrace_otel.store.text import storable_text
 from tests.conftest import pg_url
 from tests.core.conftest import Store

@@ -16,8 +16,8 @@ from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
 from mltrace_otel.span_record import SPAN_KINDS, STATUS_CODES
-from mltrace_otel.store.ingest import string_list
 from mltrace_otel.store.models import run_io, spans
+from mltrace_otel.store.rows import string_list
 from tests.otlp.payloads import (
     JSON,
     PROTOBUF,
