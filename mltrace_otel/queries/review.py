@@ -13,11 +13,8 @@ Components are scored the same way, an output executing a component when any run
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from sqlalchemy import Connection, func, select
 
@@ -26,16 +23,12 @@ from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, latest_producers, up
 from mltrace_otel.queries.pointers import flagged_pointers
 from mltrace_otel.queries.records import IOPointer, Run
 from mltrace_otel.queries.runs import chunks, runs_by_ids
+from mltrace_otel.queries.scoring import Ranking, rank
 from mltrace_otel.store.models import io_pointers, run_io, spans
 
 # Unflagged outputs compared against: the most recent ones of the flagged outputs' components. Bounds the cost
 # of review on stores with millions of predictions; ``Review.passing_capped`` says when the cap was reached.
 MAX_PASSING_OUTPUTS = 5_000
-
-
-class Ranking(StrEnum):
-    OCHIAI = "ochiai"  # suspiciousness: flagged traces a run is in, discounted by unflagged traces it is in
-    COVERAGE = "coverage"  # mltrace's order: in how many flagged traces a run appears
 
 
 @dataclass(frozen=True)
@@ -70,21 +63,6 @@ class Review:
     producers: dict[str, str] = field(default_factory=dict)  # flagged output -> the run that last produced it
     ranking: Ranking = Ranking.OCHIAI
     passing_capped: bool = False  # more unflagged outputs existed than MAX_PASSING_OUTPUTS compared against
-
-
-def ochiai(failed: int, passed: int, total_failed: int) -> float:
-    denominator = math.sqrt(total_failed * (failed + passed))
-    return failed / denominator if denominator else 0.0
-
-
-def explain(failed: int, passed: int, total_failed: int, total_passed: int) -> str:
-    """The score in numbers: what was counted and how it became the Ochiai value."""
-    score = ochiai(failed, passed, total_failed)
-    coverage = 100 * failed / total_failed if total_failed else 0.0
-    return (
-        f"in {failed} of {total_failed} flagged output traces (coverage {coverage:.0f}%) and {passed} of "
-        f"{total_passed} unflagged; Ochiai = {failed}/sqrt({total_failed}*({failed}+{passed})) = {score:.3f}"
-    )
 
 
 def _passing_outputs(conn: Connection, components: set[str], flagged: set[str]) -> tuple[list[str], bool]:
@@ -151,59 +129,31 @@ def review(
     passing_roots = latest_producers(conn, passing_names)
     traces = _traces(conn, {*failing_roots.values(), *passing_roots.values()}, max_depth)
 
-    failed: Counter[str] = Counter()
-    passed: Counter[str] = Counter()
-    for root in failing_roots.values():
-        failed.update(traces.get(root, set()))
-    for root in passing_roots.values():
-        passed.update(traces.get(root, set()))
     total_failed, total_passed = len(failing_roots), len(passing_roots)
-
-    runs = runs_by_ids(conn, list(failed))
+    failing = {output: traces.get(root, set()) for output, root in failing_roots.items()}
+    passing = {output: traces.get(root, set()) for output, root in passing_roots.items()}
+    runs = runs_by_ids(conn, list({rid: None for suspects in failing.values() for rid in suspects}))
+    newest_first = {rid: (-run.start_ns, rid) for rid, run in runs.items()}
     scores = [
-        RunScore(
-            run=runs[rid],
-            failed=failed[rid],
-            passed=passed[rid],
-            coverage=failed[rid] / total_failed,
-            ochiai=ochiai(failed[rid], passed[rid], total_failed),
-            explanation=explain(failed[rid], passed[rid], total_failed, total_passed),
-        )
-        for rid in failed
-        if rid in runs
+        RunScore(runs[s.key], s.failed, s.passed, s.coverage, s.ochiai, s.explanation)
+        for s in rank(failing, passing, ranking, lambda rid: newest_first.get(rid, (0, rid)))
+        if s.key in runs
     ]
-    if ranking is Ranking.OCHIAI:
-        scores.sort(key=lambda s: (-s.ochiai, -s.failed, -s.run.start_ns, s.run.id))
-    else:
-        scores.sort(key=lambda s: (-s.failed, -s.ochiai, -s.run.start_ns, s.run.id))
-
-    component_of = _component_names(conn, set(passed) | set(failed))
-    comp_failed: defaultdict[str, set[str]] = defaultdict(set)
-    comp_passed: defaultdict[str, set[str]] = defaultdict(set)
-    comp_runs: defaultdict[str, set[str]] = defaultdict(set)
-    for output, root in failing_roots.items():
-        for rid in traces.get(root, set()):
-            comp_failed[component_of[rid]].add(output)
-            comp_runs[component_of[rid]].add(rid)
-    for output, root in passing_roots.items():
-        for rid in traces.get(root, set()):
-            comp_passed[component_of[rid]].add(output)
+    component_of = _component_names(
+        conn, {rid for suspects in [*failing.values(), *passing.values()] for rid in suspects}
+    )
+    runs_of: dict[str, set[str]] = {}
+    for suspects in failing.values():
+        for rid in suspects:
+            runs_of.setdefault(component_of[rid], set()).add(rid)
     component_scores = [
-        ComponentScore(
-            component=name,
-            failed=len(outs),
-            passed=len(comp_passed[name]),
-            runs=len(comp_runs[name]),
-            coverage=len(outs) / total_failed,
-            ochiai=ochiai(len(outs), len(comp_passed[name]), total_failed),
-            explanation=explain(len(outs), len(comp_passed[name]), total_failed, total_passed),
+        ComponentScore(s.key, s.failed, s.passed, len(runs_of[s.key]), s.coverage, s.ochiai, s.explanation)
+        for s in rank(
+            {output: {component_of[rid] for rid in suspects} for output, suspects in failing.items()},
+            {output: {component_of[rid] for rid in suspects} for output, suspects in passing.items()},
+            ranking,
         )
-        for name, outs in comp_failed.items()
     ]
-    if ranking is Ranking.OCHIAI:
-        component_scores.sort(key=lambda s: (-s.ochiai, -s.failed, s.component))
-    else:
-        component_scores.sort(key=lambda s: (-s.failed, -s.ochiai, s.component))
     return Review(
         flagged=flagged,
         unproduced=unproduced,

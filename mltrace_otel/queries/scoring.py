@@ -1,0 +1,78 @@
+"""Suspiciousness of runs and components, from which outputs' traces they are in: pure, no database.
+
+Spectrum-based fault localisation with outputs as test cases (docs/design.md §2): flagged outputs failed,
+unflagged ones passed, and a suspect (a run, or a component) is "executed" by an output when it is in that
+output's trace. queries/review.py reads the traces; this module counts and ranks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Ranking(StrEnum):
+    OCHIAI = "ochiai"  # suspiciousness: flagged traces a run is in, discounted by unflagged traces it is in
+    COVERAGE = "coverage"  # mltrace's order: in how many flagged traces a run appears
+
+
+@dataclass(frozen=True)
+class Suspect:
+    key: str  # a run id or a component name
+    failed: int  # flagged outputs whose trace contains it
+    passed: int  # unflagged outputs whose trace contains it
+    coverage: float  # failed / total flagged (mltrace's count, normalised)
+    ochiai: float
+    explanation: str
+
+
+def ochiai(failed: int, passed: int, total_failed: int) -> float:
+    denominator = math.sqrt(total_failed * (failed + passed))
+    return failed / denominator if denominator else 0.0
+
+
+def explain(failed: int, passed: int, total_failed: int, total_passed: int) -> str:
+    """The score in numbers: what was counted and how it became the Ochiai value."""
+    score = ochiai(failed, passed, total_failed)
+    coverage = 100 * failed / total_failed if total_failed else 0.0
+    return (
+        f"in {failed} of {total_failed} flagged output traces (coverage {coverage:.0f}%) and {passed} of "
+        f"{total_passed} unflagged; Ochiai = {failed}/sqrt({total_failed}*({failed}+{passed})) = {score:.3f}"
+    )
+
+
+def rank(
+    failing: Mapping[str, Collection[str]],
+    passing: Mapping[str, Collection[str]],
+    ranking: Ranking,
+    tiebreak: Callable[[str], Any] = lambda key: key,
+) -> list[Suspect]:
+    """Every suspect in a failing output's trace, most suspicious first. ``failing`` and ``passing`` map each
+    output to the suspects its trace holds; ties go to the smaller ``tiebreak(key)``."""
+    failed: Counter[str] = Counter()
+    passed: Counter[str] = Counter()
+    for suspects in failing.values():
+        failed.update(set(suspects))
+    for suspects in passing.values():
+        passed.update(set(suspects))
+    total_failed, total_passed = len(failing), len(passing)
+    found = [
+        Suspect(
+            key=key,
+            failed=failed[key],
+            passed=passed[key],
+            coverage=failed[key] / total_failed,
+            ochiai=ochiai(failed[key], passed[key], total_failed),
+            explanation=explain(failed[key], passed[key], total_failed, total_passed),
+        )
+        for key in failed
+    ]
+    if ranking is Ranking.OCHIAI:
+        found.sort(key=lambda s: (-s.ochiai, -s.failed, tiebreak(s.key)))
+    else:
+        found.sort(key=lambda s: (-s.failed, -s.ochiai, tiebreak(s.key)))
+    return found
