@@ -14,7 +14,8 @@ from opentelemetry.trace import StatusCode
 
 from mltrace_otel import semconv
 from mltrace_otel.entities.base import Entity
-from mltrace_otel.instrument.io_plan import MISSING, IOPlan, LocalsCapture
+from mltrace_otel.instrument.io_plan import IOPlan
+from mltrace_otel.instrument.locals_capture import MISSING, LocalsCapture
 from mltrace_otel.instrument.run_handle import RunHandle
 from mltrace_otel.instrument.runs import component_run, threshold_attributes
 

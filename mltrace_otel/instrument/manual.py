@@ -19,27 +19,21 @@ def _upstream_links(run: ComponentRun, start_ns: int) -> list[Link]:
     """Span links to the latest run of each upstream component that started before this one."""
     if not run.dependencies:
         return []
-    from sqlalchemy import select
-
     from mltrace_otel.instrument.configure import flush, store_url
     from mltrace_otel.queries.errors import NotFound
+    from mltrace_otel.queries.runs import latest_runs_of
     from mltrace_otel.store.engine import get_engine
-    from mltrace_otel.store.models import spans
 
     flush()  # runs this process ended just before must be visible
-    links = []
     with get_engine(store_url()).connect() as conn:
-        for name in run.dependencies:
-            row = conn.execute(
-                select(spans.c.trace_id, spans.c.span_id)
-                .where(spans.c.component == name, spans.c.start_ns <= start_ns)
-                .order_by(spans.c.start_ns.desc(), spans.c.span_id.desc())
-                .limit(1)
-            ).first()
-            if row is None:
-                raise NotFound("run of component", name, "log the upstream component before its dependents")
-            ctx = SpanContext(int(row.trace_id, 16), int(row.span_id, 16), is_remote=True, trace_flags=TraceFlags(1))
-            links.append(Link(ctx, {"mltrace.link": "upstream", "mltrace.upstream.component": name}))
+        latest = latest_runs_of(conn, run.dependencies, start_ns)
+    links = []
+    for name in run.dependencies:
+        if name not in latest:
+            raise NotFound("run of component", name, "log the upstream component before its dependents")
+        trace_id, span_id = latest[name]
+        ctx = SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=True, trace_flags=TraceFlags(1))
+        links.append(Link(ctx, {"mltrace.link": "upstream", "mltrace.upstream.component": name}))
     return links
 
 

@@ -22,7 +22,8 @@ from mltrace_otel import semconv
 from mltrace_otel.config import threshold_seconds
 from mltrace_otel.instrument.code_info import function_file, function_source, git_info_for_file, qualified_name
 from mltrace_otel.instrument.configure import ensure_configured, flush_in_worker_process
-from mltrace_otel.instrument.io_plan import IOPlan, LocalsCapture
+from mltrace_otel.instrument.io_plan import IOPlan
+from mltrace_otel.instrument.locals_capture import LocalsCapture
 from mltrace_otel.instrument.propagation import context_from_env
 from mltrace_otel.instrument.run_handle import RunHandle, attach_run
 

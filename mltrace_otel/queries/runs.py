@@ -161,3 +161,19 @@ def set_notes(conn: Connection, run_id: str, notes: str) -> Run:
     if done.rowcount == 0:
         raise NotFound("run", rid, "list ids with `mltrace recent`")
     return get_run(conn, rid)
+
+
+def latest_runs_of(conn: Connection, components: Sequence[str], started_by_ns: int) -> dict[str, tuple[str, str]]:
+    """Component -> (trace id, span id) of its latest run that started at or before ``started_by_ns``; components
+    with none are left out. One index seek per component (mltrace's ``set_upstream`` names a handful)."""
+    found: dict[str, tuple[str, str]] = {}
+    for name in dict.fromkeys(components):
+        row = conn.execute(
+            select(spans.c.trace_id, spans.c.span_id)
+            .where(spans.c.component == name, spans.c.start_ns <= started_by_ns)
+            .order_by(spans.c.start_ns.desc(), spans.c.span_id.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            found[name] = (row.trace_id, row.span_id)
+    return found
