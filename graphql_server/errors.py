@@ -1,7 +1,8 @@
 """Error policy: clients get messages they can act on, never internals; the server log gets the details.
 
-- ``NotFound`` and ``InvalidArgument`` from the query layer pass through with their message (which names what was
-  not found or what was wrong) and an ``extensions.code`` of ``NOT_FOUND`` / ``BAD_USER_INPUT``.
+- mltrace-otel's own errors (mltrace_otel/errors.py) pass through with their message, worded for GraphQL users
+  here (what to query next), and their ``code`` as ``extensions.code`` (``NOT_FOUND``, ``BAD_USER_INPUT``, ...);
+  a not-found error also carries ``what``, ``key`` and the plain ``fact``, so other front ends word it their way.
 - ``GraphQLError`` raised on purpose (limits) and validation errors pass through unchanged.
 - Anything else is logged with its traceback under a short reference, and the client sees only that reference.
 """
@@ -18,13 +19,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from mltrace_otel.config import ConfigError
-from mltrace_otel.queries.errors import InvalidArgument, NotFound
+from mltrace_otel.errors import MltraceError
 
 log = logging.getLogger("graphql_server.errors")
 
 _REFERENCE = "_mltrace_error_reference"
-CLIENT_ERRORS = (NotFound, InvalidArgument, ConfigError)
+CLIENT_ERRORS = (MltraceError,)
+# What to query to find a valid key, by the subject of a NOT_FOUND error.
+_NEXT_STEP = {"run": "list ids with recentRuns", "component": "list components with `components`"}
 # Strawberry's and graphql-core's guard messages, and the server setting that raises each limit.
 _LIMITS = (
     (re.compile(r"exceeds maximum operation depth of (\d+)"), "maxQueryDepth", "MLTRACE_MAX_QUERY_DEPTH"),
@@ -84,10 +86,10 @@ class ErrorPolicy(MaskErrors):
             name, variable, maximum = limit
             message = f"{error.message} (server limit {name} = {maximum}, set by {variable})"
             extensions: dict[str, Any] = {"code": "LIMIT_EXCEEDED", "limit": name, "max": maximum}
-        elif isinstance(original, NotFound):
-            message, extensions = error.message, {"code": "NOT_FOUND", "what": original.what, "key": original.key}
-        elif isinstance(original, CLIENT_ERRORS):
-            message, extensions = error.message, {"code": "BAD_USER_INPUT"}
+        elif isinstance(original, MltraceError):
+            message, extensions = graphql_message(original), {"code": original.code}
+            if original.code == "NOT_FOUND":
+                extensions.update(what=original.subject, key=original.key, fact=str(original))
         else:
             reference = getattr(original, _REFERENCE, None) or "unlogged"
             message = f"internal server error (reference {reference}); the server log has the details"
@@ -101,6 +103,11 @@ class ErrorPolicy(MaskErrors):
             original_error=None,
             extensions=extensions,
         )
+
+
+def graphql_message(error: MltraceError) -> str:
+    step = _NEXT_STEP.get(error.subject or "") if error.code == "NOT_FOUND" else None
+    return f"{error}; {step}" if step else str(error)
 
 
 def limit_exceeded(message: str, limit: str, maximum: int) -> GraphQLError:

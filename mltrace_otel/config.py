@@ -17,14 +17,18 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from mltrace_otel.errors import MltraceError
+
 DEFAULT_STALENESS_WINDOW = timedelta(days=30)
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 _override: str | None = None
 
 
-class ConfigError(ValueError):
+class ConfigError(MltraceError, ValueError):
     """A configuration value that cannot work; the message says which and why."""
+
+    code = "BAD_USER_INPUT"
 
 
 def mltrace_home() -> Path:

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Engine, and_, select, update
 
 from mltrace_otel import semconv
+from mltrace_otel.errors import MltraceError
 from mltrace_otel.otlp_json import OtlpJsonError, decode_request, export_request
 from mltrace_otel.pointers import infer_kind
 from mltrace_otel.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
@@ -41,8 +42,10 @@ BATCH = 1_000
 Progress = Callable[[int], None]
 
 
-class DumpError(ValueError):
+class DumpError(MltraceError, ValueError):
     """A line of a dump that cannot be read; the message names the line."""
+
+    code = "INVALID_DUMP"
 
 
 @dataclass

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mltrace_otel.errors import MltraceError
 from mltrace_otel.span_record import JsonValue, SpanEventRecord, SpanLinkRecord, SpanRecord
 
 KIND_NUMBERS = {"UNSPECIFIED": 0, "INTERNAL": 1, "SERVER": 2, "CLIENT": 3, "PRODUCER": 4, "CONSUMER": 5}
@@ -22,8 +23,10 @@ _STATUS_NAMES = {n: k for k, n in STATUS_NUMBERS.items()}
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
 
 
-class OtlpJsonError(ValueError):
+class OtlpJsonError(MltraceError, ValueError):
     """A document that is not an OTLP/JSON trace request; the message says where."""
+
+    code = "INVALID_OTLP_JSON"
 
 
 def any_value(value: JsonValue) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode, format_span_id, format_trace_id
 
+from mltrace_otel.errors import MltraceError
+
 JsonValue = Any
 
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -25,8 +27,10 @@ STATUS_CODES = ("UNSET", "OK", "ERROR")
 SPAN_KINDS = ("INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER", "UNSPECIFIED")
 
 
-class InvalidSpan(ValueError):
+class InvalidSpan(MltraceError, ValueError):
     """A span that cannot be stored; the message names the span and the field."""
+
+    code = "INVALID_SPAN"
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ class Query:
         rid = normalize_run_id(id)
         found = await info.context.loaders.run_by_id.load(rid)
         if found is None:
-            raise NotFound("run", rid, "list ids with recentRuns")
+            raise NotFound("run", rid)
         return ComponentRun.from_record(found)
 
     @strawberry.field(description="Component runs, newest first.")
@@ -146,7 +146,7 @@ class Query:
     async def component(self, info: Info, name: str) -> Component | None:
         found = await info.context.loaders.component_by_name.load(name)
         if found is None:
-            raise NotFound("component", name, "list components with `components`")
+            raise NotFound("component", name)
         return Component.from_record(found)
 
     @strawberry.field(description="Components, by name; optionally only those with a tag and/or an owner.")

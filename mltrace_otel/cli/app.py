@@ -16,6 +16,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from mltrace_otel.cli.backend import Backend, CliError
+from mltrace_otel.cli.errors import cli_message
 from mltrace_otel.cli.render import make_console
 from mltrace_otel.cli.timeparse import BadTime
 from mltrace_otel.cli.views import to_json
@@ -113,7 +114,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         except CliError as exc:
             raise fail(str(exc), exc.exit_code) from None
         except NotFound as exc:
-            raise fail(str(exc), 1) from None
+            raise fail(cli_message(exc), 1) from None
         except (InvalidArgument, ConfigError, BadTime) as exc:
             raise fail(str(exc), 2) from None
 

@@ -16,6 +16,7 @@ from typing import Any
 from mltrace_otel import __version__
 from mltrace_otel.cli import graphql_queries as q
 from mltrace_otel.cli.backend import CliError
+from mltrace_otel.cli.errors import worded
 from mltrace_otel.cli.views import (
     ComponentScoreView,
     ComponentView,
@@ -150,8 +151,11 @@ class ServerBackend:
         errors = answer.get("errors") or []
         if errors:
             first: dict[str, Any] = errors[0] if isinstance(errors[0], dict) else {"message": str(errors[0])}
-            code = (first.get("extensions") or {}).get("code")
+            extensions = first.get("extensions") or {}
+            code = extensions.get("code")
             message = str(first.get("message", "the server refused the request"))
+            if isinstance(extensions.get("fact"), str):  # the server's plain statement, worded here for the CLI
+                message = worded(code, extensions.get("what"), extensions["fact"])
             raise CliError(message, 2 if code in _USAGE_CODES else 1)
         if status >= 400 or not isinstance(answer.get("data"), dict):
             raise CliError(f"the mltrace server at {self.endpoint} answered HTTP {status}")

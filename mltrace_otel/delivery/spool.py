@@ -45,6 +45,7 @@ from sqlalchemy.engine import make_url
 
 from mltrace_otel.config import mltrace_home
 from mltrace_otel.delivery.codec import FRAME, MAX_BODY, SPAN_TYPE, Decoder, Definitions, span_end_ns
+from mltrace_otel.errors import MltraceError
 
 HEADER_BYTES = 64
 MAGIC = b"MLTSPOOL"
@@ -100,8 +101,10 @@ def _unpack_mark(raw: bytes) -> tuple[int, int] | None:
     return _MARK.unpack(mark) if zlib.crc32(mark) == crc else None
 
 
-class SpoolFormatError(Exception):
+class SpoolFormatError(MltraceError):
     """A file in the spool that is not a segment this version can read."""
+
+    code = "SPOOL_UNREADABLE"
 
 
 @dataclass

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from mltrace_otel.errors import MltraceError
+
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 TERMINAL_TYPES = ("COMPLETE", "ABORT", "FAIL")
 # Names (and pointers) land in indexed columns; see span_record.py for the limit's reason.
@@ -27,8 +29,10 @@ _TIME = re.compile(
 )
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(MltraceError, ValueError):
     """An event we cannot read; ``field`` is its JSON path (``run.runId``, ``inputs[1].name``)."""
+
+    code = "INVALID_EVENT"
 
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")

@@ -35,7 +35,7 @@ def components_by_names(conn: Connection, names: Sequence[str]) -> dict[str, Com
 def get_component(conn: Connection, name: str) -> Component:
     comp = components_by_names(conn, [name]).get(name)
     if comp is None:
-        raise NotFound("component", name, "list components with `mltrace components`")
+        raise NotFound("component", name)
     return comp
 
 

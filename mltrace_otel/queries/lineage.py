@@ -141,7 +141,7 @@ def lineage(
         depths[run.id] = row[-1]  # walk_depth, after the run columns
     missing = [r for r in roots if r not in runs]
     if missing:
-        raise NotFound("run", missing[0], "list ids with `mltrace recent`")
+        raise NotFound("run", missing[0])
     truncated = max_nodes is not None and len(runs) > max_nodes
     if truncated:
         for rid in list(runs)[max_nodes:]:

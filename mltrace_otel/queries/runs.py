@@ -82,7 +82,7 @@ def get_run(conn: Connection, run_id: str) -> Run:
     rid = normalize_run_id(run_id)
     run = runs_by_ids(conn, [rid]).get(rid)
     if run is None:
-        raise NotFound("run", rid, "list ids with `mltrace recent`")
+        raise NotFound("run", rid)
     return run
 
 
@@ -159,7 +159,7 @@ def set_notes(conn: Connection, run_id: str, notes: str) -> Run:
     rid = normalize_run_id(run_id)
     done = conn.execute(update(spans).where(spans.c.span_id == rid).values(notes=notes))
     if done.rowcount == 0:
-        raise NotFound("run", rid, "list ids with `mltrace recent`")
+        raise NotFound("run", rid)
     return get_run(conn, rid)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, func, select, text
 
+from mltrace_otel.errors import MltraceError
 from mltrace_otel.store.bulk import writer_for
 from mltrace_otel.store.models import metadata, store_copies
 from mltrace_otel.store.upsert import dialect_insert
@@ -41,8 +42,10 @@ LINEAGE_TABLES = ("run_io", "run_edges")
 Progress = Callable[[str, int], None]
 
 
-class CopyError(Exception):
+class CopyError(MltraceError):
     """The copy cannot start or did not verify; the message says why."""
+
+    code = "COPY_FAILED"
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,14 @@ def test_internal_errors_are_masked_and_logged_with_detail(
     # The log has the reference and the database's own complaint, with the traceback.
     (record,) = [r for r in caplog.records if reference in r.getMessage()]
     assert record.exc_info is not None and "component_tags" in str(record.exc_info[1])
+
+
+GHOST = "00000000000fffff"
+
+
+def test_graphql_words_it_for_graphql_users_and_passes_the_fields(api: GraphQL, engine: Engine) -> None:
+    (error,) = api.execute(f'{{ run(id: "{GHOST}") {{ id }} }}')["errors"]
+    assert error["message"] == f"no run '{GHOST}'; list ids with recentRuns"
+    assert error["extensions"] == {"code": "NOT_FOUND", "what": "run", "key": GHOST, "fact": f"no run '{GHOST}'"}
+    (error,) = api.execute('{ component(name: "ghost") { name } }')["errors"]
+    assert "mltrace" not in error["message"] and error["extensions"]["code"] == "NOT_FOUND"

@@ -36,16 +36,11 @@ interface GraphQLErrorBody {
 const UNREACHABLE =
   "The mltrace server is not answering. Is `mltrace serve` still running? This page retries on its own.";
 
-/** How a GraphQL error reads to the UI: not-found errors (an unknown id) are told apart from the rest. */
+/** How a GraphQL error reads to the UI, by the server's error code (extensions.code), never by its wording. */
 function classifyGraphQLErrors(errors: GraphQLErrorBody[]): ApiError {
-  const first = errors.at(0);
   const message = errors.map((e) => e.message).join("; ");
-  const code = first?.extensions?.code;
-  if (
-    code === "NOT_FOUND" ||
-    /^no (run|component|io pointer|pointer|output|trace|span|otel trace)\b/i.test(first?.message ?? "")
-  )
-    return new ApiError("notFound", message);
+  const code = errors.at(0)?.extensions?.code;
+  if (code === "NOT_FOUND") return new ApiError("notFound", message);
   if (code === "INTERNAL_SERVER_ERROR") return new ApiError("server", message);
   return new ApiError("badRequest", message);
 }
