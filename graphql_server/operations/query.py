@@ -17,6 +17,7 @@ from graphql_server.types.LineageDirection import LineageDirection
 from graphql_server.types.LineageGraph import LineageGraph
 from graphql_server.types.OtelTrace import OtelTrace
 from graphql_server.types.Review import Review
+from graphql_server.types.ReviewRanking import ReviewRanking
 from graphql_server.types.RunFilter import RunFilter
 from mltrace_otel.queries.components import all_tags, list_components
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
@@ -169,11 +170,16 @@ class Query:
     async def flagged_outputs(self, info: Info) -> list[IOPointer]:
         return [IOPointer.from_record(p) for p in await info.context.db.read(flagged_pointers)]
 
-    @strawberry.field(description="Rank the runs in flagged outputs' traces by suspiciousness (Ochiai), explained.")
-    async def review(self, info: Info, limit: int | None = None) -> Review:
+    @strawberry.field(
+        description="Rank the runs in flagged outputs' traces by suspiciousness (Ochiai, or mltrace's coverage), "
+        "explained; limit bounds the runs (components are all listed)."
+    )
+    async def review(
+        self, info: Info, limit: int | None = None, rank_by: ReviewRanking = ReviewRanking.OCHIAI
+    ) -> Review:
         if limit is not None and limit < 0:
             raise InvalidArgument(f"limit must be >= 0 (got {limit})")
-        return Review(record=await info.context.db.read(review, limit))
+        return Review(record=await info.context.db.read(review, limit, rank_by=rank_by.value))
 
     @strawberry.field(description="Every span of one OTel trace, oldest first, with parent ids.")
     async def otel_trace(self, info: Info, trace_id: str) -> OtelTrace | None:

@@ -73,11 +73,27 @@ class ComponentRun:
 
     @strawberry.field(description="OTel span links: a list of {traceId, spanId, attributes}.")
     def links(self) -> JSON:
-        return cast(JSON, self.record.links)
+        # Stored as the store writes them (snake_case); named here as the API documents them.
+        return cast(
+            JSON,
+            [
+                {"traceId": li.get("trace_id"), "spanId": li.get("span_id"), "attributes": li.get("attributes") or {}}
+                for li in self.record.links
+            ],
+        )
 
-    @strawberry.field(description="OTel span events: a list of {name, timeUnixNano, attributes}.")
+    @strawberry.field(
+        description="OTel span events: a list of {name, timeUnixNano, attributes}; timeUnixNano is a string of "
+        "digits, as in OTLP/JSON (JavaScript numbers cannot hold nanoseconds since 1970)."
+    )
     def events(self) -> JSON:
-        return cast(JSON, self.record.events)
+        return cast(
+            JSON,
+            [
+                {"name": e.get("name"), "timeUnixNano": str(e.get("time_ns")), "attributes": e.get("attributes") or {}}
+                for e in self.record.events
+            ],
+        )
 
     @strawberry.field(description="Before/after test results of the component, one object per test.")
     def test_results(self) -> JSON:

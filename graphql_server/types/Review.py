@@ -5,7 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from graphql_server.types.ComponentScore import ComponentScore
+from graphql_server.types.FlaggedProducer import FlaggedProducer
 from graphql_server.types.IOPointer import IOPointer
+from graphql_server.types.ReviewRanking import ReviewRanking
 from graphql_server.types.RunScore import RunScore
 from mltrace_otel.queries.review import Review as ReviewRecord
 
@@ -37,3 +39,18 @@ class Review:
     @strawberry.field(description="Components, most suspicious first.")
     def components(self) -> list[ComponentScore]:
         return [ComponentScore(record=s) for s in self.record.components]
+
+    @strawberry.field(description="The order runs and components are listed in.")
+    def ranking(self) -> ReviewRanking:
+        return ReviewRanking(self.record.ranking.value)
+
+    @strawberry.field(description="Each flagged output that has a producer, with that run: the traces reviewed.")
+    def producers(self) -> list[FlaggedProducer]:
+        return [FlaggedProducer(output=o, run_id=r) for o, r in self.record.producers.items()]
+
+    @strawberry.field(
+        description="True when the flagged outputs' components had more unflagged outputs than the review compares "
+        "against (the most recent ones were used)."
+    )
+    def passing_capped(self) -> bool:
+        return self.record.passing_capped

@@ -73,15 +73,9 @@ NOTES = (
 )
 
 REVIEW = (
-    "query Review($limit: Int) { review(limit: $limit) {"
-    " flagged { name kind flagged } unproduced totalFailed totalPassed"
+    "query Review($limit: Int, $rankBy: ReviewRanking!) { review(limit: $limit, rankBy: $rankBy) {"
+    " ranking flagged { name kind flagged } unproduced totalFailed totalPassed passingCapped"
+    " producers { output runId }"
     " runs { run { ...RunFields } failed passed coverage ochiai explanation }"
     " components { name failed passed runs coverage ochiai explanation } } }" + RUN_FIELDS
 )
-
-
-def producers_query(count: int) -> str:
-    """Latest producer of ``count`` outputs in one request, one aliased ``trace`` each."""
-    variables = ", ".join(f"$o{i}: String!" for i in range(count))
-    fields = " ".join(f"p{i}: trace(output: $o{i}) {{ id }}" for i in range(count))
-    return f"query Producers({variables}) {{ {fields} }}"

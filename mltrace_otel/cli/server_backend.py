@@ -34,8 +34,6 @@ from mltrace_otel.cli.views import (
 )
 
 PAGE = 1_000
-# The server's alias guard defaults to 50 per request; stay under it when asking for many producers at once.
-ALIASES_PER_REQUEST = 40
 # extensions.code values the server sends for errors the user can fix by changing the command.
 _USAGE_CODES = {"BAD_USER_INPUT"}
 
@@ -207,45 +205,26 @@ class ServerBackend:
     def tags(self) -> list[str]:
         return list(self.call(q.TAGS)["tags"])
 
-    def _producers(self, outputs: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(outputs), ALIASES_PER_REQUEST):
-            part = outputs[start : start + ALIASES_PER_REQUEST]
-            data = self.call(q.producers_query(len(part)), {f"o{i}": name for i, name in enumerate(part)})
-            found.update({name: data[f"p{i}"]["id"] for i, name in enumerate(part) if data.get(f"p{i}")})
-        return found
-
     def review(self, limit: int, rank_by: str) -> ReviewView:
-        # The server ranks by Ochiai; for mltrace's coverage order, fetch every score and re-rank here with the
-        # same keys as the query layer.
-        by_coverage = rank_by == "coverage"
-        found = self.call(q.REVIEW, {"limit": None if by_coverage else limit})["review"]
-        runs = [
-            RunScoreView(run_view(s["run"]), s["failed"], s["passed"], s["coverage"], s["ochiai"], s["explanation"])
-            for s in found["runs"]
-        ]
-        components = [
-            ComponentScoreView(
-                c["name"], c["failed"], c["passed"], c["runs"], c["coverage"], c["ochiai"], c["explanation"]
-            )
-            for c in found["components"]
-        ]
-        if by_coverage:
-            runs.sort(key=lambda s: (-s.failed, -s.ochiai, -s.run.start.timestamp(), s.run.id))
-            runs = runs[:limit]
-            components.sort(key=lambda c: (-c.failed, -c.ochiai, c.component))
-        flagged = [_pointer(p) for p in found["flagged"]]
-        unproduced = list(found["unproduced"])
-        producers = self._producers([p.name for p in flagged if p.name not in unproduced]) if flagged else {}
+        found = self.call(q.REVIEW, {"limit": limit, "rankBy": rank_by.upper()})["review"]
         return ReviewView(
-            ranking=rank_by,
-            flagged=flagged,
-            producers=producers,
-            unproduced=unproduced,
+            ranking=found["ranking"].lower(),
+            flagged=[_pointer(p) for p in found["flagged"]],
+            producers={p["output"]: p["runId"] for p in found["producers"]},
+            unproduced=list(found["unproduced"]),
             total_failed=found["totalFailed"],
             total_passed=found["totalPassed"],
-            runs=runs,
-            components=components,
+            runs=[
+                RunScoreView(run_view(s["run"]), s["failed"], s["passed"], s["coverage"], s["ochiai"], s["explanation"])
+                for s in found["runs"]
+            ],
+            components=[
+                ComponentScoreView(
+                    c["name"], c["failed"], c["passed"], c["runs"], c["coverage"], c["ochiai"], c["explanation"]
+                )
+                for c in found["components"]
+            ],
+            passing_capped=found["passingCapped"],
         )
 
     # Writes

@@ -129,3 +129,21 @@ def test_the_server_address_may_omit_the_scheme_and_path() -> None:
 def test_a_server_address_that_is_not_http_is_a_usage_error(bare_cli: Invoke) -> None:
     result = bare_cli("--server", "ftp://h", "recent")
     assert result.exit_code == 2 and "not an http(s) address" in result.stderr
+
+
+def test_review_is_the_same_through_the_server_when_the_passing_outputs_hit_the_cap(
+    cli: Invoke, server_cli: Invoke, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server computes the whole review (ranking, producers, the cap) and the CLI shows what it received."""
+    import mltrace_otel.queries.review as review_module
+
+    planted_fault(engine)
+    flag_planted(cli)
+    # 90 unflagged predictions: a cap of 50 is hit (the shipped cap, 5,000, would need a store 50 times larger).
+    monkeypatch.setattr(review_module, "MAX_PASSING_OUTPUTS", 50)
+    for args in (("review",), ("review", "--by", "coverage", "--limit", "3"), ("review", "--limit", "2")):
+        found = _same_json(cli, server_cli, *args)
+        assert isinstance(found, dict) and found["passing_capped"] is True and found["total_passed"] == 50
+        assert len(found["producers"]) == 10
+        table = cli(*args)
+        assert server_cli(*args).stdout == table.stdout and "more exist" in table.stdout

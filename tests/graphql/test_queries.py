@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from mltrace_otel.span_record import SpanEventRecord, SpanRecord
+from mltrace_otel.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
 from tests.graphql.client import GraphQL
 from tests.graphql.dags import small_pipeline
@@ -44,6 +44,7 @@ def test_run_by_id_returns_every_field(api: GraphQL, engine: Engine) -> None:
             "status_message": "diverged",
             "resource": {"service.name": "trainer"},
             "events": (SpanEventRecord("mltrace.test", record.start_ns, {"test": "no_nulls", "passed": True}),),
+            "links": (SpanLinkRecord(trace_id="ab" * 16, span_id="cd" * 8, attributes={"why": "retrain"}),),
         }
     )
     ingest_spans(engine, [record])
@@ -76,8 +77,15 @@ def test_run_by_id_returns_every_field(api: GraphQL, engine: Engine) -> None:
     assert run["serviceName"] == "trainer"
     assert run["attributes"]["ml.lr"] == 0.1
     assert run["resource"] == {"service.name": "trainer"}
-    assert run["links"] == []
-    assert run["events"][0]["name"] == "mltrace.test"
+    # camelCase, as documented, whatever the store's own key names
+    assert run["links"] == [{"traceId": "ab" * 16, "spanId": "cd" * 8, "attributes": {"why": "retrain"}}]
+    assert run["events"] == [
+        {
+            "name": "mltrace.test",
+            "timeUnixNano": str(record.start_ns),
+            "attributes": {"test": "no_nulls", "passed": True},
+        }
+    ]
     assert run["testResults"] == [{"test": "no_nulls", "passed": True}]
 
 

@@ -123,14 +123,8 @@ export interface RunDetail extends RunRow {
   serviceName: string | null;
   attributes: Record<string, Json>;
   resource: Record<string, Json>;
-  links: {
-    traceId?: string;
-    spanId?: string;
-    trace_id?: string;
-    span_id?: string;
-    attributes?: Record<string, Json>;
-  }[];
-  events: { name: string; attributes?: Record<string, Json>; [key: string]: Json }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, Json> }[];
+  events: { name: string; timeUnixNano: string; attributes: Record<string, Json> }[];
   testResults: Record<string, Json>[];
   dependencyEdges: EdgeRun[];
   dependentEdges: EdgeRun[];

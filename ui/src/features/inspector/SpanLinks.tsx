@@ -11,8 +11,7 @@ export function SpanLinks({ links }: { links: RunDetail["links"] }) {
         {links.length ? (
           <ul className="links" data-testid="span-links">
             {links.map((link, i) => {
-              const spanId = link.span_id ?? link.spanId ?? "";
-              const traceId = link.trace_id ?? link.traceId ?? "";
+              const { spanId, traceId } = link;
               return (
                 <li key={i}>
                   run{" "}
@@ -23,7 +22,7 @@ export function SpanLinks({ links }: { links: RunDetail["links"] }) {
                   <Link to={paths.otel(traceId, spanId)} className="mono">
                     {traceId}
                   </Link>
-                  {link.attributes && Object.keys(link.attributes).length > 0 && (
+                  {Object.keys(link.attributes).length > 0 && (
                     <span className="muted mono"> {JSON.stringify(link.attributes)}</span>
                   )}
                 </li>
