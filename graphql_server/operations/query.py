@@ -8,6 +8,7 @@ import strawberry
 
 from graphql_server.context import Info
 from graphql_server.errors import limit_exceeded
+from graphql_server.loaders import load_existing
 from graphql_server.prefetch import prefetch_runs, read_page
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
@@ -66,10 +67,7 @@ class Query:
     @strawberry.field(description="One run (or span) by id; null plus an error naming the id when unknown.")
     async def run(self, info: Info, id: strawberry.ID) -> ComponentRun | None:
         rid = normalize_run_id(id)
-        found = await info.context.loaders.run_by_id.load(rid)
-        if found is None:
-            raise NotFound("run", rid)
-        return ComponentRun.from_record(found)
+        return ComponentRun.from_record(await load_existing(info.context.loaders.run_by_id, rid, "run"))
 
     @strawberry.field(description="Component runs, newest first.")
     async def recent_runs(
@@ -105,9 +103,7 @@ class Query:
         producers = await info.context.db.read(latest_producers, [output])
         if output not in producers:
             raise NotFound("output", output, "no stored run lists it among its outputs")
-        found = await info.context.loaders.run_by_id.load(producers[output])
-        if found is None:
-            raise NotFound("run", producers[output])
+        found = await load_existing(info.context.loaders.run_by_id, producers[output], "run")
         return ComponentRun.from_record(found)
 
     @strawberry.field(
@@ -145,10 +141,7 @@ class Query:
 
     @strawberry.field(description="One component by name; null plus an error naming it when unknown.")
     async def component(self, info: Info, name: str) -> Component | None:
-        found = await info.context.loaders.component_by_name.load(name)
-        if found is None:
-            raise NotFound("component", name)
-        return Component.from_record(found)
+        return Component.from_record(await load_existing(info.context.loaders.component_by_name, name, "component"))
 
     @strawberry.field(description="Components, by name; optionally only those with a tag and/or an owner.")
     async def components(self, info: Info, tag: str | None = None, owner: str | None = None) -> list[Component]:
@@ -161,10 +154,10 @@ class Query:
 
     @strawberry.field(description="One IO pointer by name; null plus an error naming it when unknown.")
     async def io_pointer(self, info: Info, name: str) -> IOPointer | None:
-        found = await info.context.loaders.pointer_by_name.load(name)
-        if found is None:
-            raise NotFound("IO pointer", name, "it appears once a stored run reads or writes it")
-        return IOPointer.from_record(found)
+        detail = "it appears once a stored run reads or writes it"
+        return IOPointer.from_record(
+            await load_existing(info.context.loaders.pointer_by_name, name, "IO pointer", detail)
+        )
 
     @strawberry.field(description="Outputs users flagged as wrong, most recently flagged first.")
     async def flagged_outputs(self, info: Info) -> list[IOPointer]:
