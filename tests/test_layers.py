@@ -216,3 +216,31 @@ def test_the_layer_test_catches_an_upward_import() -> None:
         "mltrace_otel.cli.commands.admin -> graphql_server.main (only inside a function)",
         "mltrace_otel.cli.commands.runs -> graphql_server.main (upward)",
     ]
+
+
+# What builds SQL: SQLAlchemy's statement constructors and the tables.
+_SQL_NAMES = {"select", "insert", "update", "delete", "text", "func", "and_", "or_", "case", "literal_column"}
+
+
+def _writes_sql(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = {a.name for a in node.names}
+            if node.module.split(".")[0] == "sqlalchemy" and names & _SQL_NAMES:
+                return True
+            if node.module == "mltrace_otel.store.models":
+                return True
+        if isinstance(node, ast.Attribute) and node.attr == "exec_driver_sql":
+            return True
+    return False
+
+
+def test_sql_is_written_only_where_the_design_says() -> None:
+    allowed = set(_blocks("sql-lives-in")[0].split())
+    found = [
+        _module_name(path)
+        for package in OWN
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if _writes_sql(path) and _unit(_module_name(path), allowed) is None
+    ]
+    assert found == [], f"SQL outside the modules docs/design.md §7 lists: {found}"
