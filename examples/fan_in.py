@@ -30,14 +30,14 @@ SHARDS = 124
 ROWS_PER_SHARD = 8
 
 
-@register("partition", output_vars=["manifest"], tags=["example", "fan-in"])
+@register("fan-in/partition", output_vars=["manifest"], tags=["example", "fan-in"])
 def partition(shards: int) -> str:
     manifest = "manifest.json"
     Path(manifest).write_text(json.dumps({"shards": [f"source-{s:03d}" for s in range(shards)]}))
     return manifest
 
 
-@register("ingest", input_vars=["manifest"], output_vars=["raw"], tags=["example", "fan-in"])
+@register("fan-in/ingest", input_vars=["manifest"], output_vars=["raw"], tags=["example", "fan-in"])
 def ingest(manifest: str, shard: int) -> str:
     name = json.loads(Path(manifest).read_text())["shards"][shard]
     rng = random.Random(shard)
@@ -50,7 +50,7 @@ def ingest(manifest: str, shard: int) -> str:
     return raw
 
 
-@register("validate", input_vars=["raw"], output_vars=["valid"], tags=["example", "fan-in"])
+@register("fan-in/validate", input_vars=["raw"], output_vars=["valid"], tags=["example", "fan-in"])
 def validate(raw: str, shard: int) -> str:
     with open(raw, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -61,7 +61,7 @@ def validate(raw: str, shard: int) -> str:
     return valid
 
 
-@register("clean", input_vars=["valid"], output_vars=["cleaned"], tags=["example", "fan-in"])
+@register("fan-in/clean", input_vars=["valid"], output_vars=["cleaned"], tags=["example", "fan-in"])
 def clean(valid: str, shard: int) -> str:
     with open(valid, newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["group"]]
@@ -73,7 +73,7 @@ def clean(valid: str, shard: int) -> str:
     return cleaned
 
 
-@register("featuregen", input_vars=["cleaned"], output_vars=["features"], tags=["example", "fan-in"])
+@register("fan-in/featuregen", input_vars=["cleaned"], output_vars=["features"], tags=["example", "fan-in"])
 def featuregen(cleaned: str, shard: int) -> str:
     with open(cleaned, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -85,7 +85,7 @@ def featuregen(cleaned: str, shard: int) -> str:
     return features
 
 
-@register("training", input_vars=["feature_files"], output_vars=["model"], tags=["example", "fan-in"])
+@register("fan-in/training", input_vars=["feature_files"], output_vars=["model"], tags=["example", "fan-in"])
 def training(feature_files: list[str]) -> str:
     values: dict[int, list[float]] = {0: [], 1: []}
     for path in feature_files:
@@ -97,7 +97,7 @@ def training(feature_files: list[str]) -> str:
     return model
 
 
-@register("inference", input_vars=["model"], output_vars=["output_id"], tags=["example", "fan-in"])
+@register("fan-in/inference", input_vars=["model"], output_vars=["output_id"], tags=["example", "fan-in"])
 def inference(model: str) -> str:
     means = json.loads(Path(model).read_text())
     output_id = mltrace_otel.create_random_ids()[0]

@@ -47,27 +47,30 @@ class EnoughTrainingRows(Test):
 
 
 ingest_component = Component(
-    "ingest", owner="data_engineer", description="Ingests a client's data into the lake.", tags=["example"]
+    "industry-ml/ingest", owner="data_engineer", description="Ingests a client's data into the lake.", tags=["example"]
 )
 clean_component = Component(
-    "clean",
+    "industry-ml/clean",
     owner="data_engineer",
     description="Drops rows with missing values.",
     tags=["example"],
     afterTests=[NoMissingValues],
 )
 featuregen_component = Component(
-    "featuregen", owner="ml_engineer", description="Derives model features.", tags=["example"]
+    "industry-ml/featuregen", owner="ml_engineer", description="Derives model features.", tags=["example"]
 )
 training_component = Component(
-    "training",
+    "industry-ml/training",
     owner="data_scientist",
     description="Trains a logistic regression, optionally from a previous model.",
     tags=["example"],
     beforeTests=[EnoughTrainingRows],
 )
 inference_component = Component(
-    "inference", owner="ml_engineer", description="Scores live data with the production model.", tags=["example"]
+    "industry-ml/inference",
+    owner="ml_engineer",
+    description="Scores live data with the production model.",
+    tags=["example"],
 )
 
 

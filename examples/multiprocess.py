@@ -26,7 +26,7 @@ SHARDS = ("a", "b")
 
 def extract(workdir: Path, shard: str) -> None:
     out = workdir / f"raw-{shard}.csv"
-    with mltrace_otel.component_run("extract", outputs=[str(out)], tags=["multiprocess"]):
+    with mltrace_otel.component_run("multiprocess/extract", outputs=[str(out)], tags=["multiprocess"]):
         rows = [f"{shard}{i},{i * (2 if shard == 'a' else 3)}" for i in range(1, 6)]
         out.write_text("id,value\n" + "\n".join(rows) + "\n")
 
@@ -34,14 +34,14 @@ def extract(workdir: Path, shard: str) -> None:
 def merge(workdir: Path) -> None:
     inputs = [workdir / f"raw-{shard}.csv" for shard in SHARDS]
     out = workdir / "merged.csv"
-    with mltrace_otel.component_run("merge", inputs=[str(p) for p in inputs], outputs=[str(out)]):
+    with mltrace_otel.component_run("multiprocess/merge", inputs=[str(p) for p in inputs], outputs=[str(out)]):
         lines = [line for p in inputs for line in p.read_text().splitlines()[1:]]
         out.write_text("id,value\n" + "\n".join(sorted(lines)) + "\n")
 
 
 def train(workdir: Path) -> None:
     data, model = workdir / "merged.csv", workdir / "model.json"
-    with mltrace_otel.component_run("train", inputs=[str(data)], outputs=[str(model)]):
+    with mltrace_otel.component_run("multiprocess/train", inputs=[str(data)], outputs=[str(model)]):
         values = [float(line.split(",")[1]) for line in data.read_text().splitlines()[1:]]
         model.write_text(json.dumps({"mean": sum(values) / len(values), "n": len(values)}))
 
@@ -67,7 +67,7 @@ def run_pipeline(args: argparse.Namespace) -> str:
     """In the parent: one ``pipeline`` run, steps in subprocesses (the extracts in parallel). Returns the trace id."""
     mltrace_otel.configure(args.database_url, service_name="pipeline")
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
-    with mltrace_otel.component_run("pipeline", tags=["multiprocess"]) as pipeline:
+    with mltrace_otel.component_run("multiprocess/pipeline", tags=["multiprocess"]) as pipeline:
         env = mltrace_otel.child_env()  # TRACEPARENT = the pipeline run
         extracts = [subprocess.Popen([*step_command(args, "extract"), "--shard", shard], env=env) for shard in SHARDS]
         if any(p.wait() != 0 for p in extracts):

@@ -34,7 +34,7 @@ tracer = trace.get_tracer("examples.plain_otel", "1.0")
 
 def run_attributes(component: str, inputs: tuple[str, ...] = (), outputs: tuple[str, ...] = ()) -> dict:
     """The attributes that make a span a run (docs/design.md §1); nothing else is needed."""
-    attributes: dict = {"mltrace.component": component, "mltrace.tags": ["example", "plain-otel"]}
+    attributes: dict = {"mltrace.component": f"plain-otel/{component}", "mltrace.tags": ["example", "plain-otel"]}
     if inputs:
         attributes["mltrace.inputs"] = list(inputs)
     if outputs:
