@@ -11,7 +11,7 @@ UI_DEPS := $(if $(wildcard ui/package.json),ui/node_modules/.package-lock.json,)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-python test-ui lint typecheck bench postgres browser ui examples clean
+.PHONY: run serve test test-python test-ui lint typecheck bench postgres browser ui examples clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -30,12 +30,16 @@ graphql_server/static/index.html: $(UI_DEPS) $(UI_SOURCES)
 
 ui: $(UI_DIST)
 
-# Postgres tests never skip: make sure the server answers, start the installed cluster if it does not.
+# Postgres tests never skip. They use the server at MLTRACE_TEST_PG_URL (each test session makes databases of its
+# own there); when that is the default local address, start the installed cluster if it does not answer.
+MLTRACE_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432
+export MLTRACE_TEST_PG_URL
 postgres:
-	@pg_isready -q -h 127.0.0.1 -p 5432 || \
+	@pg_isready -q -d "$(MLTRACE_TEST_PG_URL)/postgres" || [ "$(MLTRACE_TEST_PG_URL)" != "postgresql://postgres@127.0.0.1:5432" ] || \
 	  (echo "Postgres is not answering at 127.0.0.1:5432; starting the installed cluster" && \
 	   pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start && sleep 2)
-	@pg_isready -h 127.0.0.1 -p 5432 || (echo "FATAL: Postgres is not reachable at 127.0.0.1:5432" >&2; exit 1)
+	@pg_isready -d "$(MLTRACE_TEST_PG_URL)/postgres" || \
+	  (echo "FATAL: Postgres is not reachable at MLTRACE_TEST_PG_URL=$(MLTRACE_TEST_PG_URL)" >&2; exit 1)
 
 # Debian's chromium for the browser tests; Playwright never downloads its own browser.
 browser:
@@ -62,7 +66,12 @@ test: lint typecheck test-ui test-python
 examples: $(VENV)/.installed
 	$(PY) -m examples.load_all
 
-run: $(VENV)/.installed $(UI_DIST) examples
+# The demo goes into the default store once (never into MLTRACE_DATABASE_URL's); `make serve` loads nothing.
+run: $(VENV)/.installed $(UI_DIST)
+	$(PY) -m examples.load_all --demo
+	$(VENV)/bin/mltrace serve --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed $(UI_DIST)
 	$(VENV)/bin/mltrace serve --host $(HOST) --port $(PORT)
 
 bench: $(VENV)/.installed postgres
