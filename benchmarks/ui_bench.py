@@ -95,10 +95,10 @@ def _database(kind: str, tmp: Path) -> Iterator[str]:
         return
     import psycopg2
 
-    from tests.conftest import PG_HOST, PG_PORT, PG_USER, pg_url
+    from tests.conftest import pg_connect, pg_url
 
     name = f"mltrace_ui_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
+    admin = pg_connect()
     admin.autocommit = True
     try:
         with admin.cursor() as cur:

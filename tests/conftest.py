@@ -14,19 +14,30 @@ from typing import Any
 
 import pytest
 from pytest_postgresql import factories
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, make_url
 
 from mltrace_otel.config import set_database_url
 from mltrace_otel.store.engine import dispose_engines, get_engine
 from mltrace_otel.store.migrate import upgrade
 
-PG_HOST = os.environ.get("MLTRACE_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("MLTRACE_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("MLTRACE_TEST_PG_USER", "postgres")
+# The one address of the Postgres server the tests use (no database name: each session makes its own there).
+PG_SERVER = make_url(os.environ.get("MLTRACE_TEST_PG_URL") or "postgresql://postgres@127.0.0.1:5432")
+PG_HOST = PG_SERVER.host or "127.0.0.1"
+PG_PORT = PG_SERVER.port or 5432
+PG_USER = PG_SERVER.username or "postgres"
+PG_PASSWORD = PG_SERVER.password
 
 
 def pg_url(dbname: str) -> str:
-    return f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{dbname}"
+    url = PG_SERVER.set(drivername="postgresql+psycopg2", database=dbname)
+    return url.render_as_string(hide_password=False)
+
+
+def pg_connect(dbname: str = "postgres", **kwargs: Any) -> Any:
+    """A psycopg2 connection to ``dbname`` on the test server."""
+    import psycopg2
+
+    return psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD, dbname=dbname, **kwargs)
 
 
 def _migrate_template(host: str, port: Any, user: str, dbname: str, password: str | None, **_: Any) -> None:
@@ -38,9 +49,9 @@ def _migrate_template(host: str, port: Any, user: str, dbname: str, password: st
 
 
 # A database name of its own for each test session, so two sessions on one server never share a database (the
-# process id makes it unique while the session runs). MLTRACE_TEST_PG_DB fixes it instead.
+# process id makes it unique while the session runs; databases of sessions that died are dropped below).
 PG_PREFIX = "mltrace_tests_"
-PG_DBNAME = os.environ.get("MLTRACE_TEST_PG_DB", f"{PG_PREFIX}{os.getpid()}")
+PG_DBNAME = f"{PG_PREFIX}{os.getpid()}"
 
 
 def _drop_abandoned_databases() -> None:
@@ -49,7 +60,7 @@ def _drop_abandoned_databases() -> None:
     import psycopg2
 
     try:
-        admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=3)
+        admin = pg_connect(connect_timeout=3)
     except psycopg2.OperationalError:
         return  # the Postgres half of the suite reports the server as unreachable, loudly
     admin.autocommit = True
@@ -68,7 +79,7 @@ def _drop_abandoned_databases() -> None:
 
 _drop_abandoned_databases()
 pg_server = factories.postgresql_noproc(
-    host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_DBNAME, load=[_migrate_template]
+    host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD, dbname=PG_DBNAME, load=[_migrate_template]
 )
 pg_database = factories.postgresql("pg_server")
 

@@ -20,7 +20,7 @@ from mltrace_otel.store.engine import dispose_engines, get_engine
 from mltrace_otel.store.ingest import ingest_spans
 from tests.browser.pipelines import IndustryIds, days_ago, fan_in_pipeline, industry_pipeline
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, REPO, Server, require_ui_build, running_server
-from tests.conftest import PG_HOST, PG_PORT, PG_USER, pg_url
+from tests.conftest import pg_connect, pg_url
 
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -47,7 +47,7 @@ def _load(database_url: str) -> tuple[IndustryIds, str, int]:
 
 def _postgres_database() -> Iterator[str]:
     name = f"mltrace_ui_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
+    admin = pg_connect()
     admin.autocommit = True
     try:
         with admin.cursor() as cur:

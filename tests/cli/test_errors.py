@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.cli.conftest import Invoke, Pipeline
+from tests.conftest import pg_url
 from tests.helpers import run_record
 
 COMMANDS = [
@@ -86,7 +87,7 @@ def test_an_unreachable_postgres_exits_1_without_showing_the_password(bare_cli: 
 
 
 def test_a_missing_postgres_database_exits_1(bare_cli: Invoke) -> None:
-    result = bare_cli("--database-url", "postgresql://postgres@127.0.0.1:5432/mltrace_no_such_db_h3", "recent")
+    result = bare_cli("--database-url", pg_url("mltrace_no_such_db_h3"), "recent")
     assert_user_error(result, 1, "cannot use the database", "mltrace_no_such_db_h3")
 
 
