@@ -93,7 +93,6 @@ def _database(kind: str, tmp: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'ui-bench.db'}"
         return
-    import psycopg2
 
     from tests.conftest import pg_connect, pg_url
 
