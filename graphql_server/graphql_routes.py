@@ -15,11 +15,14 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_server.context import Context
 from graphql_server.database import Database, suppressed
 from graphql_server.gc_tuning import tune_gc
+from graphql_server.graphql_over_http import LEGACY_JSON, mark_request_error, response_media
 from graphql_server.schema import build_schema
 from graphql_server.settings import ServerSettings
 from graphql_server.subscriptions.run_feed import RunFeed
@@ -46,6 +49,22 @@ class GraphQLApp(GraphQL[Context, None]):
         # Before the acknowledgement: a client that knows it is connected may rely on every later run arriving.
         context.arrival_mark = await self.feed.mark()
         return UNSET
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        answer = await super().process_result(request, result)
+        if mark_request_error(request, result):
+            answer.pop("data", None)  # the spec: a request that never executed has no data entry
+        return answer
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        response = await super().run(request, context, root_value)
+        if isinstance(request, Request) and isinstance(response, Response) and request.method == "POST":
+            media_type, status = response_media(request)
+            if response.media_type == LEGACY_JSON and media_type != LEGACY_JSON:
+                response.headers["content-type"] = f"{media_type}; charset=utf-8"
+            if status is not None:
+                response.status_code = status
+        return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The server must not trace itself into its own store: no instrumentation inside the API.

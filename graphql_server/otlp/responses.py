@@ -19,6 +19,8 @@ from starlette.responses import Response
 
 class Encoding(Enum):
     PROTOBUF = "application/x-protobuf"
+    # The IANA-registered name of the same encoding: a request sent as it is answered as it (in kind).
+    PROTOBUF_IANA = "application/protobuf"
     JSON = "application/json"
 
 

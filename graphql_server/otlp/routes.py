@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 _MEDIA_TYPES = {
     "application/x-protobuf": Encoding.PROTOBUF,
-    "application/protobuf": Encoding.PROTOBUF,
+    "application/protobuf": Encoding.PROTOBUF_IANA,
     "application/json": Encoding.JSON,
 }
 # How many rejection reasons partial_success spells out; the count covers them all.

@@ -144,3 +144,19 @@ def test_an_unreachable_store_is_503_with_retry_after() -> None:
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     status = status_of(response.content, "application/x-protobuf")
     assert status.code == Code.UNAVAILABLE and status.message.startswith("the store is unavailable")
+
+
+@pytest.mark.parametrize("media_type", ["application/protobuf", "application/x-protobuf"])
+def test_a_protobuf_request_is_answered_in_kind(client: TestClient, engine: Engine, media_type: str) -> None:
+    """Both names of the protobuf encoding are accepted, and each is answered under the name it was sent with."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    response = client.post(
+        "/v1/traces", content=protobuf_request([json_span("in-kind")]), headers={"Content-Type": media_type}
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == media_type
+    ExportTraceServiceResponse.FromString(response.content)  # a protobuf body, not JSON
+    assert stored(engine) == 1
+    refused = client.post("/v1/traces", content=b"\xff\x00garbage", headers={"Content-Type": media_type})
+    assert refused.status_code == 400 and refused.headers["content-type"] == media_type
+    assert status_of(refused.content, "application/x-protobuf").code == Code.INVALID_ARGUMENT
