@@ -8,7 +8,7 @@ PORT ?= 8080
 # The UI build lands inside the Python package (git-ignored); only when the UI sources exist.
 UI_DIST := $(if $(wildcard ui/package.json),graphql_server/static/index.html,)
 UI_DEPS := $(if $(wildcard ui/package.json),ui/node_modules/.package-lock.json,)
-UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
+UI_SOURCES := $(shell find ui/src ui/index.html ui/graphiql.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run serve test test-python test-ui lint typecheck bench postgres browser ui examples clean

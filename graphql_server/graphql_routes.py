@@ -23,6 +23,7 @@ from graphql_server.context import Context
 from graphql_server.database import Database, suppressed
 from graphql_server.gc_tuning import tune_gc
 from graphql_server.graphql_over_http import LEGACY_JSON, mark_request_error, response_media
+from graphql_server.playground import playground
 from graphql_server.schema import build_schema
 from graphql_server.settings import ServerSettings
 from graphql_server.subscriptions.run_feed import RunFeed
@@ -49,6 +50,9 @@ class GraphQLApp(GraphQL[Context, None]):
         # Before the acknowledgement: a client that knows it is connected may rely on every later run arriving.
         context.arrival_mark = await self.feed.mark()
         return UNSET
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return playground()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         answer = await super().process_result(request, result)
