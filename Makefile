@@ -11,7 +11,7 @@ UI_DEPS := $(if $(wildcard ui/package.json),ui/node_modules/.package-lock.json,)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/graphiql.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve test test-python test-ui lint typecheck bench postgres browser ui examples clean
+.PHONY: run serve dist test test-python test-ui lint typecheck bench postgres browser ui examples clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,13 @@ serve: $(VENV)/.installed $(UI_DIST)
 
 bench: $(VENV)/.installed postgres
 	$(PY) -m benchmarks.run_all
+
+# A wheel and an sdist that carry the built UI (package data of graphql_server): `pip install dist/*.whl` then
+# `mltrace serve` serves it with no Node. Built without isolation, from the venv's setuptools.
+dist: $(VENV)/.installed $(UI_DIST)
+	@test -f graphql_server/static/index.html || (echo "FATAL: the UI is not built (make ui)" >&2; exit 1)
+	rm -rf dist build
+	$(PY) -m build --no-isolation --outdir dist .
 
 clean:
 	rm -rf $(VENV) ui/node_modules graphql_server/static build dist *.egg-info
