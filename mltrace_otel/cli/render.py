@@ -53,7 +53,7 @@ def format_duration(ms: float) -> str:
 def status_text(run: RunView) -> Text:
     if run.failed:
         return Text("✗ failed", style=FAILED)
-    return Text("✓ ok", style="green")
+    return Text("✓ succeeded", style="green")
 
 
 def markers(run: RunView) -> Text:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mltrace_otel.status_words import outcome
+
 
 @dataclass(frozen=True)
 class PointerView:
@@ -158,6 +160,11 @@ class ReviewView:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, RunView):
+        # "status" in the words every view uses (mltrace_otel.status_words); the OTel code beside it.
+        plain = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        plain["status"], plain["status_code"] = outcome(value.status), value.status
+        return plain
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime):

@@ -65,7 +65,7 @@ def test_run_json_has_the_documented_shape(cli: Invoke, pipeline: Pipeline) -> N
         "kind": "io",
     }
     assert [d["run_id"] for d in run["dependents"]] == [pipeline.predict.span_id]
-    assert run["stale"] == [] and run["status"] == "UNSET"
+    assert run["stale"] == [] and (run["status"], run["status_code"]) == ("succeeded", "UNSET")
 
 
 def test_history_shows_one_component_with_staleness(cli: Invoke, pipeline: Pipeline) -> None:

@@ -33,7 +33,7 @@ describe("RunTable", () => {
       "00000000000000a1",
       expect.stringMatching(/^2024-05-0[12] \d\d:00:00$/) as string,
       "2 min 00 s",
-      "ok ",
+      "succeeded ",
       "data/features.parquet",
       "models/model.pkl",
     ]);

@@ -1,6 +1,7 @@
 import { Tag } from "@blueprintjs/core";
 
-/** failed (red, the message on hover), ok, or done (status unset). */
+/** The words every view uses (mltrace_otel/status_words.py): failed (OTel ERROR, red, the message on hover) or
+ * succeeded (OK or UNSET: ended without an error), the OTel code on hover. */
 export function StatusTag({ code, message }: { code: string; message?: string | null }) {
   if (code === "ERROR")
     return (
@@ -9,8 +10,8 @@ export function StatusTag({ code, message }: { code: string; message?: string | 
       </Tag>
     );
   return (
-    <Tag minimal intent={code === "OK" ? "success" : "none"} data-testid="status">
-      {code === "OK" ? "ok" : "done"}
+    <Tag minimal intent="success" title={`OTel status ${code}`} data-testid="status">
+      succeeded
     </Tag>
   );
 }
