@@ -144,7 +144,7 @@ def test_inspect_json_carries_code_component_and_stale_reasons(cli: Invoke, pipe
     clean = json.loads(cli("inspect", pipeline.clean.span_id, "--json").stdout)["run"]
     assert [s["newer_run_id"] for s in clean["stale"]] == [pipeline.ingest_rerun.span_id]
     failed = json.loads(cli("inspect", pipeline.featurize_b.span_id, "--json").stdout)["run"]
-    assert failed["status"] == "ERROR"
+    assert (failed["status"], failed["status_code"]) == ("failed", "ERROR")
 
 
 def test_a_git_tag_given_as_one_string_does_not_crash(cli: Invoke, engine: Engine) -> None:
