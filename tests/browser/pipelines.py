@@ -22,6 +22,13 @@ from typing import Any
 from mltrace_otel.span_record import SpanEventRecord, SpanLinkRecord, SpanRecord
 
 SECOND = 1_000_000_000
+TRAIN_TRACEBACK = """Traceback (most recent call last):
+  File "pipelines/train.py", line 41, in train
+    model.fit(features)
+  File "sklearn/base.py", line 1151, in wrapper
+    return fit_method(estimator, *args, **kwargs)
+ValueError: Input contains NaN in column 'amount_7d'
+"""
 TRAIN_CODE = '''@register("train", input_vars=["features_path"], output_vars=["model_path"])
 def train(features_path: str, model_path: str = "models/model.pkl") -> float:
     """Fit a gradient-boosted model on the features and save it."""
@@ -180,6 +187,17 @@ def industry_pipeline(base_ns: int) -> tuple[list[SpanRecord], IndustryIds]:
         status="ERROR",
         message="ValueError: Input contains NaN in column 'amount_7d'",
         attributes=attrs("train"),
+        events=[
+            SpanEventRecord(
+                name="exception",
+                time_ns=base_ns + 130 * SECOND,
+                attributes={
+                    "exception.type": "ValueError",
+                    "exception.message": "Input contains NaN in column 'amount_7d'",
+                    "exception.stacktrace": TRAIN_TRACEBACK,
+                },
+            )
+        ],
     )
     train = b.run(
         "train",

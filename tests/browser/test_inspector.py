@@ -19,6 +19,10 @@ def test_failed_run_stands_out(page: Page, ui_store: UiStore) -> None:
     expect(callout).to_be_visible()
     expect(callout).to_contain_text("ValueError: Input contains NaN in column 'amount_7d'")
     expect(page.get_by_test_id("view-inspect").get_by_test_id("status-failed").first).to_be_visible()
+    # The stack trace is on the run page itself, not clicks away in the OTel view.
+    trace = page.get_by_test_id("exceptions").get_by_test_id("stacktrace")
+    expect(trace).to_be_visible()
+    expect(trace).to_contain_text('File "pipelines/train.py", line 41, in train')
 
 
 def test_stale_run_says_why(page: Page, ui_store: UiStore) -> None:

@@ -6,6 +6,7 @@ import { CodeBlock } from "../../components/CodeBlock";
 import { KeyValues } from "../../components/KeyValues";
 import { QueryGate } from "../../components/States";
 import { useTitle } from "../../components/useTitle";
+import { Failure } from "./Failure";
 import { InspectorCallouts, InspectorTitle } from "./InspectorTitle";
 import { Notes } from "./Notes";
 import { RelatedRuns } from "./RelatedRuns";
@@ -34,6 +35,7 @@ function RunInspector({ run }: { run: RunDetail }) {
     <div className="inspector">
       <InspectorTitle run={run} />
       <InspectorCallouts run={run} />
+      <Failure run={run} />
       <div className="inspector-grid">
         <RunFacts run={run} />
         <RunIO run={run} />
