@@ -14,6 +14,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from mltrace_otel.cli.fitted_table import Column, FittedTable
 from mltrace_otel.cli.views import ComponentView, DependencyView, InspectView, PointerView, RunView
 
 FAILED = "red"
@@ -71,14 +72,26 @@ def markers(run: RunView) -> Text:
     return parts
 
 
-def pointer_list(pointers: Iterable[PointerView], limit: int | None = None, *, flag_marks: bool = True) -> Text:
+def cut_middle(name: str, width: int) -> str:
+    """``name`` in at most ``width`` characters, cut in the middle: the file name at the end is what tells pointers
+    apart (``/data/lake/…/2024/raw-017.csv``)."""
+    if len(name) <= width:
+        return name
+    tail = max(width // 2, min(len(name.rsplit("/", 1)[-1]) + 1, width - 4))
+    return name[: width - tail - 1] + "…" + name[-tail:]
+
+
+def pointer_list(
+    pointers: Iterable[PointerView], limit: int | None = None, *, flag_marks: bool = True, width: int | None = None
+) -> Text:
     items = list(pointers)
     shown = items if limit is None else items[:limit]
     text = Text()
     for i, pointer in enumerate(shown):
         if i:
             text.append(", ")
-        text.append(pointer.name, style=FLAGGED if pointer.flagged else "")
+        name = cut_middle(pointer.name, width) if width else pointer.name
+        text.append(name, style=FLAGGED if pointer.flagged else "")
         if pointer.flagged and flag_marks:
             text.append(" ⚑", style=FLAGGED)
     if len(items) > len(shown):
@@ -86,17 +99,24 @@ def pointer_list(pointers: Iterable[PointerView], limit: int | None = None, *, f
     return text
 
 
-def runs_table(runs: list[RunView], title: str, *, show_component: bool = True) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    table.add_column("run", no_wrap=True)
+# Pointers in a table of runs: long paths lose their middle, never their file name (`inspect` shows them whole).
+POINTER_WIDTH = 40
+
+
+def runs_table(runs: list[RunView], title: str, *, show_component: bool = True) -> FittedTable:
+    """Ids and status always show; on a narrow terminal inputs go first, then duration, start, outputs, stale."""
+    columns = [Column("run")]
     if show_component:
-        table.add_column("component", no_wrap=True)
-    table.add_column("started", no_wrap=True)
-    table.add_column("duration", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("inputs")
-    table.add_column("outputs")
-    table.add_column("stale", no_wrap=True)
+        columns.append(Column("component"))
+    columns += [
+        Column("started"),
+        Column("duration", justify="right"),
+        Column("status"),
+        Column("inputs", wrap=True, min_width=16),
+        Column("outputs", wrap=True, min_width=16),
+        Column("stale"),
+    ]
+    table = FittedTable(columns, ["inputs", "duration", "started", "outputs", "stale"], title=title)
     for run in runs:
         cells: list[RenderableType] = [Text(run.id)]
         if show_component:
@@ -105,8 +125,8 @@ def runs_table(runs: list[RunView], title: str, *, show_component: bool = True) 
             Text(format_time(run.start)),
             Text(format_duration(run.duration_ms)),
             status_text(run),
-            pointer_list(run.inputs, 3),
-            pointer_list(run.outputs, 3),
+            pointer_list(run.inputs, 3, width=POINTER_WIDTH),
+            pointer_list(run.outputs, 3, width=POINTER_WIDTH),
             Text(f"⚠ {len(run.stale)}", style=STALE) if run.stale else Text("-", style=DIM),
         ]
         table.add_row(*cells)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from mltrace_otel.cli.fitted_table import Column, FittedTable
 from mltrace_otel.cli.render import FLAGGED, STALE, format_time
 from mltrace_otel.cli.views import ReviewView
 
@@ -43,12 +43,23 @@ def review_view(view: ReviewView) -> RenderableType:
             + f"; ranked by {order}.\n"
         )
     )
-    runs = Table(title="Runs", title_justify="left", show_edge=False, pad_edge=False)
-    for name, justify in (("#", "right"), ("run", "left"), ("component", "left"), ("started", "left")):
-        runs.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for name in ("flagged", "unflagged", "coverage", "ochiai"):
-        runs.add_column(name, justify="right", no_wrap=True)
-    runs.add_column("why")
+    # The rank, the run and the score it is ranked by always show; on a narrow terminal the start goes first, then
+    # the counts, then the other score, then the component; "why" keeps at least 30 columns or goes last.
+    ranked_by = "ochiai" if view.ranking == "ochiai" else "coverage"
+    other = "coverage" if ranked_by == "ochiai" else "ochiai"
+    drop = ["started", "unflagged", "flagged", other, "component", "why"]
+    runs = FittedTable(
+        [
+            Column("#", justify="right"),
+            Column("run"),
+            Column("component"),
+            Column("started"),
+            *(Column(name, justify="right") for name in ("flagged", "unflagged", "coverage", "ochiai")),
+            Column("why", wrap=True, min_width=30),
+        ],
+        drop,
+        title="Runs",
+    )
     for rank, score in enumerate(view.runs, 1):
         runs.add_row(
             str(rank),
@@ -62,12 +73,26 @@ def review_view(view: ReviewView) -> RenderableType:
             Text(score.explanation),
         )
     parts.append(runs)
-    components = Table(title="\nComponents", title_justify="left", show_edge=False, pad_edge=False)
-    for name, justify in (("#", "right"), ("component", "left"), ("runs", "right")):
-        components.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for name in ("flagged", "unflagged", "coverage", "ochiai"):
-        components.add_column(name, justify="right", no_wrap=True)
-    components.add_column("why")
+    scores = {round(s.ochiai if view.ranking == "ochiai" else s.coverage, 6) for s in view.runs}
+    if len(view.runs) > 1 and len(scores) == 1:
+        parts.append(
+            Text(
+                f"All {len(view.runs)} runs tie: each is in every flagged output's trace. Flag more wrong outputs (of "
+                "other runs of these components) to tell them apart; unflagged outputs count against a run.",
+                style=STALE,
+            )
+        )
+    components = FittedTable(
+        [
+            Column("#", justify="right"),
+            Column("component"),
+            Column("runs", justify="right"),
+            *(Column(name, justify="right") for name in ("flagged", "unflagged", "coverage", "ochiai")),
+            Column("why", wrap=True, min_width=30),
+        ],
+        ["unflagged", "flagged", other, "runs", "why"],
+        title="\nComponents",
+    )
     for rank, comp in enumerate(view.components, 1):
         components.add_row(
             str(rank),
