@@ -34,7 +34,30 @@ def serve(
         from graphql_server.main import serve as run_server
     except ImportError as exc:
         raise CliError(f'the server is not installed ({exc}); pip install "mltrace-otel[server]"') from exc
+    busy = cannot_listen(host, port)
+    if busy:
+        raise CliError(f"cannot listen on {host}:{port}: {busy}; is another server running? choose one with --port", 1)
     run_server(host=host, port=port, database_url=database_url or opts.database_url)
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen there (the port is taken, the address is not ours), or None.
+
+    Checked before uvicorn starts: uvicorn reports a busy port after "Application startup complete", as exit 3."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"unknown host ({exc.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return (exc.strerror or str(exc)).lower()
+    return None
 
 
 @db_app.command("upgrade")

@@ -56,7 +56,13 @@ export function QueryGate<T>({
   children: (data: T) => ReactNode;
 }) {
   if (state.error && (state.error.kind === "notFound" || state.data === undefined))
-    return <ErrorState error={state.error} retry={state.error.kind === "notFound" ? undefined : state.refetch} />;
+    // Asking again cannot change the answer to an unknown or malformed id: no "Try again" for those.
+    return (
+      <ErrorState
+        error={state.error}
+        retry={state.error.kind === "notFound" || state.error.kind === "badRequest" ? undefined : state.refetch}
+      />
+    );
   if (state.data === undefined) return <Loading what={what} />;
   return <>{children(state.data)}</>;
 }

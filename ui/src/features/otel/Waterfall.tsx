@@ -64,7 +64,9 @@ export function Waterfall({ traceId, spans }: { traceId: string; spans: SpanRow[
           OTel trace <span className="mono muted">{traceId}</span>
         </PageTitle>
         <div className="waterfall-summary" data-testid="otel-summary">
-          <span data-testid="span-count">{spans.length} spans</span>
+          <span data-testid="span-count">
+            {spans.length} {spans.length === 1 ? "span" : "spans"}
+          </span>
           <span>{formatDuration(tree.endMs - tree.startMs)}</span>
           <span>started {formatTime(spans[0]?.startTime)}</span>
           <span>depth {tree.maxDepth + 1}</span>

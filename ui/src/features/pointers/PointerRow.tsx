@@ -10,9 +10,12 @@ import "./pointers.css";
 export function PointerRow({ pointer, flaggable }: { pointer: Pointer; flaggable: boolean }) {
   return (
     <li className="pointer-row" data-testid="pointer-row">
-      <Tag minimal className="kind-tag">
-        {pointer.kind}
-      </Tag>
+      {/* An output id or other name whose kind is not known gets no badge: "unknown" says nothing. */}
+      {pointer.kind !== "unknown" && (
+        <Tag minimal className="kind-tag">
+          {pointer.kind}
+        </Tag>
+      )}
       <Link to={paths.trace(pointer.name)} className={pointer.flagged ? "pointer flagged mono" : "pointer mono"}>
         {pointer.name}
       </Link>

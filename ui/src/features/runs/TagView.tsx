@@ -31,7 +31,7 @@ export function TagView() {
         {(data) =>
           data.components.length === 0 ? (
             <Empty title={`No component has the tag '${tag}'`}>
-              Tags come from <code>mltrace.tags</code> on runs or the <code>tagComponent</code> mutation.
+              Tags come from <code>mltrace.tags</code> on runs, or <code>mltrace tag COMPONENT TAG</code> in a shell.
             </Empty>
           ) : (
             <>

@@ -24,7 +24,7 @@ export function TraceView() {
             <PageTitle
               tags={
                 <>
-                  <Tag minimal>{data.ioPointer.kind}</Tag>
+                  {data.ioPointer.kind !== "unknown" && <Tag minimal>{data.ioPointer.kind}</Tag>}
                   {data.ioPointer.flagged && (
                     <Tag intent="danger" icon="flag" data-testid="pointer-flagged">
                       flagged
