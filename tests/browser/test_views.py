@@ -20,23 +20,58 @@ from tests.browser.ui import command, loaded, run_rows, view
 pytestmark = pytest.mark.browser
 
 
-def test_lineage_of_the_fan_in_draws_every_run_once(page: Page, ui_store: UiStore) -> None:
+def readable_px(page: Page) -> float:
+    """The on-screen size of a node's component name at the current zoom: CSS font size x the viewport's scale."""
+    return float(
+        page.evaluate(
+            """() => {
+              const label = document.querySelector('.run-node-component');
+              const viewport = document.querySelector('.react-flow__viewport');
+              const scale = new DOMMatrix(getComputedStyle(viewport).transform).a;
+              return parseFloat(getComputedStyle(label).fontSize) * scale;
+            }"""
+        )
+    )
+
+
+def test_lineage_of_the_fan_in_groups_repeated_runs_and_expands_them(page: Page, ui_store: UiStore) -> None:
     page.goto("/")
     command(page, f"lineage {ui_store.fan_in_output}")
     graph = page.get_by_test_id("lineage-graph")
     expect(graph).to_have_attribute("data-ready", "true")
     expect(page.get_by_test_id("lineage-count")).to_have_text(f"{ui_store.fan_in_runs} runs, 498 edges")
+    # 124 shards x 4 steps: four "124 x step" nodes, the three runs after the merge as themselves.
+    groups = page.get_by_test_id("lineage-group")
+    expect(groups).to_have_count(4)
+    expect(groups.filter(has_text="124 \u00d7 featurize")).to_have_count(1)
+    expect(page.get_by_test_id("lineage-node")).to_have_count(ui_store.fan_in_runs - 4 * 124)
+    # Opened at a readable scale, on the output asked about.
+    assert readable_px(page) >= 10
+    expect(page.locator(".run-node.root")).to_be_in_viewport()
+    screenshot(page, "lineage-fan-in", ui_store.backend)
+    # Expanding every group draws every run once.
+    for _ in range(4):
+        groups.first.dispatch_event("click")
+    expect(groups).to_have_count(0)
     nodes = page.get_by_test_id("lineage-node")
     expect(nodes).to_have_count(ui_store.fan_in_runs)
     ids = nodes.evaluate_all("ns => ns.map(n => n.dataset.runId)")
     assert len(ids) == len(set(ids)) == 499
-    screenshot(page, "lineage-fan-in", ui_store.backend)
-    # Zoom in on the final run and open it.
     final = page.locator(".run-node.root")
     expect(final).to_have_count(1)
     final.dispatch_event("click")
     view(page, "inspect")
     expect(page.get_by_test_id("component-link")).to_have_text("evaluate_fanin")
+
+
+def test_a_small_lineage_opens_readable_and_fits_on_request(page: Page, ui_store: UiStore) -> None:
+    page.goto("/lineage/output/reports%2Fmetrics.json")
+    expect(page.get_by_test_id("lineage-graph")).to_have_attribute("data-ready", "true")
+    assert readable_px(page) >= 10
+    expect(page.locator(".run-node.root")).to_be_in_viewport()
+    screenshot(page, "lineage-industry", ui_store.backend)
+    page.locator(".react-flow__controls-fitview").click()
+    expect(page.locator(".run-node").first).to_be_in_viewport()
 
 
 def test_lineage_controls_direction_and_depth(page: Page, ui_store: UiStore) -> None:

@@ -2,7 +2,7 @@
 // React Flow draws 1,000 nodes at once instead of measuring them in the DOM first.
 
 import { MarkerType, Position } from "@xyflow/react";
-import type { LineageData } from "../../api/operations";
+import type { GraphRun, LineageData } from "../../api/operations";
 import {
   type MergedEdge,
   NODE_HEIGHT,
@@ -11,6 +11,8 @@ import {
   dedupeGraph,
   layoutWithRoutes,
 } from "../../model/lineage/layout";
+import { type RunGroup, findGroups, groupEdges } from "../../model/lineage/groups";
+import type { GroupNodeType } from "./GroupNode";
 import type { RoutedEdgeType } from "./RoutedEdge";
 import type { RunNodeType } from "./RunNode";
 
@@ -31,52 +33,86 @@ const HANDLES = [
 ];
 
 export interface FlowGraph {
-  nodes: RunNodeType[];
+  nodes: (RunNodeType | GroupNodeType)[];
   edges: RoutedEdgeType[];
-  /** Every edge, for the bulk drawing and the counts. */
+  /** Every run of the lineage, grouped or not (the counts). */
+  runs: GraphRun[];
+  /** Every edge between runs (the counts). */
   merged: MergedEdge[];
+  /** The edges drawn: between runs and groups (the bulk drawing). */
+  drawn: MergedEdge[];
+  groups: RunGroup[];
   bulk: boolean;
   /** Edges to runs beyond the depth limit, not drawn. */
   dangling: number;
   positions: Map<string, Positioned>;
 }
 
-export function flowGraph(data: LineageData): FlowGraph {
+export function flowGraph(data: LineageData, expanded: ReadonlySet<string> = new Set()): FlowGraph {
   const roots = new Set(data.roots);
   const { nodes, edges, dangling } = dedupeGraph(
     data.nodes.map((n) => ({ id: n.run.id, run: n.run, depth: n.depth })),
     data.edges.map((e) => ({ producerId: e.from, consumerId: e.to, via: e.via })),
   );
-  const { positions, routes } = layoutWithRoutes(
-    nodes.map((n) => n.id),
-    edges,
+  const groups = findGroups(
+    nodes.filter((n) => !roots.has(n.id)).map((n) => ({ ...n, component: n.run.componentName ?? n.run.name })),
+    expanded,
   );
-  const rfNodes: RunNodeType[] = nodes.map((n) => ({
-    id: n.id,
-    type: "run",
-    position: positions.get(n.id) ?? { x: 0, y: 0 },
-    data: { run: n.run, root: roots.has(n.id), depth: n.depth },
-    // Known size and handle places (the CSS gives .run-node exactly this size).
+  const grouped = new Set(groups.flatMap((g) => g.members));
+  const runsById = new Map(nodes.map((n) => [n.id, n.run]));
+  const shown = nodes.filter((n) => !grouped.has(n.id));
+  const drawn = groupEdges(edges, groups);
+  const { positions, routes } = layoutWithRoutes([...shown.map((n) => n.id), ...groups.map((g) => g.id)], drawn);
+  const sized = {
     width: NODE_WIDTH,
     height: NODE_HEIGHT,
     measured: { width: NODE_WIDTH, height: NODE_HEIGHT },
     handles: HANDLES,
     draggable: false,
     connectable: false,
-  }));
-  const bulk = nodes.length > BULK_EDGES_ABOVE;
+  };
+  const rfNodes: (RunNodeType | GroupNodeType)[] = [
+    ...shown.map((n): RunNodeType => ({
+      id: n.id,
+      type: "run",
+      position: positions.get(n.id) ?? { x: 0, y: 0 },
+      data: { run: n.run, root: roots.has(n.id), depth: n.depth },
+      // Known size and handle places (the CSS gives .run-node exactly this size).
+      ...sized,
+    })),
+    ...groups.map((g): GroupNodeType => ({
+      id: g.id,
+      type: "group",
+      position: positions.get(g.id) ?? { x: 0, y: 0 },
+      data: { group: g, runs: g.members.flatMap((m) => runsById.get(m) ?? []) },
+      ...sized,
+    })),
+  ];
+  const bulk = rfNodes.length > BULK_EDGES_ABOVE;
+  const label = (via: string[]) =>
+    via.length === 0 ? "span link" : via.length <= 2 ? via.join(", ") : `${via.length} pointers`;
   const rfEdges: RoutedEdgeType[] = bulk
     ? []
-    : edges.map((e) => ({
+    : drawn.map((e) => ({
         id: e.id,
         type: "routed",
         source: e.producerId,
         target: e.consumerId,
         data: { bends: routes.get(e.id) ?? [] },
-        label: edges.length <= LABELLED_EDGES ? e.via.join(", ") || "span link" : undefined,
-        ariaLabel: `${e.producerId} to ${e.consumerId} via ${e.via.join(", ") || "span link"}`,
+        label: drawn.length <= LABELLED_EDGES ? label(e.via) : undefined,
+        ariaLabel: `${e.producerId} to ${e.consumerId} via ${label(e.via)}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         className: e.via.length ? undefined : "link-edge",
       }));
-  return { nodes: rfNodes, edges: rfEdges, merged: edges, bulk, dangling, positions };
+  return {
+    nodes: rfNodes,
+    edges: rfEdges,
+    runs: nodes.map((n) => n.run),
+    merged: edges,
+    drawn,
+    groups,
+    bulk,
+    dangling,
+    positions,
+  };
 }
