@@ -6,22 +6,28 @@ arguments (settings, an engine) instead of patching.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from graphql_server.auth.session_routes import session_routes
 from graphql_server.graphql_routes import graphql_routes
 from graphql_server.openlineage.routes import openlineage_routes
 from graphql_server.otlp.routes import otlp_routes
 from graphql_server.settings import ServerSettings
 from graphql_server.ui_routes import ui_routes
 from mltrace_otel.store.engine import get_engine
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: ServerSettings | None = None, *, engine: Engine | None = None) -> Starlette:
@@ -36,7 +42,9 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
         try:
             await run_in_threadpool(ping)
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "database": str(exc).splitlines()[0]}, status_code=503)
+            # The driver's text names host, port and user: the log gets it, an unauthenticated caller does not.
+            log.warning("healthz: the store does not answer: %s", exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": store.dialect.name})
 
     @asynccontextmanager
@@ -49,9 +57,20 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
         *graphql_routes(settings, store),
         *otlp_routes(settings, store),
         *openlineage_routes(settings, store),
+        *session_routes(settings, store),
         *ui_routes(),  # last: its catch-all serves the single-page app's client-side routes
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = []
+    if settings.cors_origins:  # closed unless listed: no wildcard, no cookies (keys travel in a header)
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.settings = settings
     app.state.engine = store
     return app

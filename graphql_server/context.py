@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from graphql_server.auth.principal import Denied, Principal
 from graphql_server.database import Database
 from graphql_server.loaders import Loaders
 from graphql_server.settings import ServerSettings
@@ -29,6 +30,10 @@ class Context:
     feed: RunFeed
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
+    # Who asks (graphql_server/auth): checked per operation by auth/access_check.py; a Denied is refused there.
+    principal: Principal | Denied = field(default_factory=lambda: Denied(401, "not identified"))
+    # Websockets: the connection_init payload (Strawberry sets it), where clients put their key.
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
     # Field names selected at each position of the query (graphql_server/prefetch.py), filled on first use.
     selections: dict[tuple[object, ...], frozenset[str]] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from graphql_server.auth.access_check import AccessCheck
 from graphql_server.errors import ErrorPolicy
 from graphql_server.settings import ServerSettings
 from graphql_server.validation_cache import ValidatedQueries, validation_cache
@@ -29,6 +30,7 @@ def schema_extensions(settings: ServerSettings) -> list[ExtensionFactory]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         ErrorPolicy,
+        AccessCheck,  # who may run the operation: after validation, before execution, on every transport
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

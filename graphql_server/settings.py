@@ -44,6 +44,29 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
+AUTH_MODES = ("off", "keys")
+
+
+def _auth_mode() -> str:
+    raw = (os.environ.get("MLTRACE_AUTH") or "off").strip().lower()
+    if raw not in AUTH_MODES:
+        raise ConfigError(f"MLTRACE_AUTH={raw!r} is not a mode: use off or keys")
+    return raw
+
+
+def _origins() -> tuple[str, ...]:
+    """``MLTRACE_CORS_ORIGINS``: comma-separated origins (scheme://host[:port]) allowed to call the API from a page."""
+    raw = os.environ.get("MLTRACE_CORS_ORIGINS") or ""
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin == "*" or "://" not in origin or origin.count("/") != 2:
+            raise ConfigError(
+                f"MLTRACE_CORS_ORIGINS: {origin!r} is not an origin; list them as https://host[:port], comma-separated"
+                " (no wildcard)"
+            )
+    return origins
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     database_url: str = field(default_factory=database_url)
@@ -59,6 +82,12 @@ class ServerSettings:
     max_pending_ingests: int = 8
     # Subscriptions: how often to look for runs stored by other processes or replicas.
     poll_interval_s: float = 1.0
+    # Access (issue 13): "off" (anyone who reaches the port may do anything) or "keys" (API keys with scopes).
+    auth: str = "off"
+    session_ttl_s: float = 12 * 3600.0
+    cors_origins: tuple[str, ...] = ()
+    # The most list items one GraphQL request may ask for (first x nesting, summed over fields): graphql_server/cost.py
+    max_query_cost: int = 50_000
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServerSettings:
@@ -73,5 +102,9 @@ class ServerSettings:
             max_body_bytes=_int("MLTRACE_MAX_BODY_BYTES", cls.max_body_bytes),
             max_pending_ingests=_int("MLTRACE_MAX_PENDING_INGESTS", cls.max_pending_ingests),
             poll_interval_s=_float("MLTRACE_POLL_INTERVAL_S", cls.poll_interval_s),
+            auth=_auth_mode(),
+            session_ttl_s=_float("MLTRACE_SESSION_TTL_S", cls.session_ttl_s),
+            cors_origins=_origins(),
+            max_query_cost=_int("MLTRACE_MAX_QUERY_COST", cls.max_query_cost),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).parent / "static"
-RESERVED_PREFIXES = ("/graphql", "/v1", "/healthz")
+RESERVED_PREFIXES = ("/graphql", "/v1", "/healthz", "/auth")
 # Vite names built assets by content hash: they can be cached forever. index.html must be revalidated.
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -67,6 +67,8 @@ class SinglePageApp(BaseRoute):
         if not index.is_file():
             return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": REVALIDATE})
         relative = path.lstrip("/")
+        if "\x00" in relative:  # no file name holds a NUL (the OS refuses it): not found, not a server error
+            return PlainTextResponse("not found", status_code=404)
         if relative:
             candidate = (root / relative).resolve()
             # resolve() folds "..": anything that lands outside the build is treated as not found.

@@ -4,8 +4,8 @@ point at us unchanged. Airflow, dbt, Spark, Flink and Great Expectations send th
 The body is one event or an array of events (JSON, optionally gzip). Every event is checked before any is stored;
 the first malformed one is answered 400 with the field it names. Stored events answer 201 (as Marquez does) with
 each run's state: ``pending`` until a terminal event arrived, then ``stored`` / ``updated`` / ``unchanged``.
-Storing is :mod:`mltrace_otel.openlineage.receive`; auth is the ingest token, checked in one call
-(:func:`ingest_allowed`) so another scheme can replace it there.
+Storing is :mod:`mltrace_otel.openlineage.receive`; who may send is decided by graphql_server/auth/gate.py, the same
+rule as ``/v1/traces``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from graphql_server.otlp.auth import authorized
+from graphql_server.auth.gate import Gate
+from graphql_server.auth.principal import Denied
 from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
 from graphql_server.otlp.routes import _SUPPRESS_INSTRUMENTATION_KEY
 from graphql_server.settings import ServerSettings
@@ -39,11 +40,6 @@ def openlineage_routes(settings: ServerSettings, engine: Engine) -> list[BaseRou
     return [Route(PATH, receiver.handle, methods=["POST"])]
 
 
-def ingest_allowed(request: Request, settings: ServerSettings) -> bool:
-    """Who may send events: the same rule as ``/v1/traces`` (the bearer ``MLTRACE_INGEST_TOKEN`` when set)."""
-    return authorized(request.headers.get("authorization"), settings.ingest_token)
-
-
 def _error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"code": status, "message": message}
     if field is not None:
@@ -55,13 +51,12 @@ class LineageReceiver:
     def __init__(self, settings: ServerSettings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
+        self.gate = Gate(settings, engine)
 
     async def handle(self, request: Request) -> Response:
-        if not ingest_allowed(request, self.settings):
-            return _error(
-                401, "missing or wrong bearer token (Authorization: Bearer <MLTRACE_INGEST_TOKEN>)", None,
-                {"WWW-Authenticate": "Bearer"},
-            )  # fmt: skip
+        who = await self.gate.ingest(request.headers)
+        if isinstance(who, Denied):
+            return _error(who.status, who.message, None, {"WWW-Authenticate": "Bearer"})
         media_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
         if media_type != "application/json":
             return _error(415, f"unsupported Content-Type {media_type!r}: send application/json")

@@ -8,40 +8,43 @@ from graphql_server.context import Info
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
 from graphql_server.types.IOPointer import IOPointer
-from mltrace_otel.queries.components import tag_component, untag_component, update_component
-from mltrace_otel.queries.pointers import set_flag, unflag_all
-from mltrace_otel.queries.runs import set_notes
+from mltrace_otel.access.writes import set_flag, set_notes, tag_component, unflag_all, untag_component, update_component
+
+
+def _actor(info: Info) -> str:
+    """Who the audit log names for this write (every mutation here is recorded: mltrace_otel/access/writes.py)."""
+    return getattr(info.context.principal, "actor", "anonymous")
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Flag an output as wrong; review then ranks the runs in its trace.")
     async def flag_output(self, info: Info, name: str) -> IOPointer | None:
-        return IOPointer.from_record(await info.context.db.write(set_flag, name, True))
+        return IOPointer.from_record(await info.context.db.write(set_flag, _actor(info), name, True))
 
     @strawberry.mutation(description="Remove the flag from an output.")
     async def unflag_output(self, info: Info, name: str) -> IOPointer | None:
-        return IOPointer.from_record(await info.context.db.write(set_flag, name, False))
+        return IOPointer.from_record(await info.context.db.write(set_flag, _actor(info), name, False))
 
     @strawberry.mutation(description="Remove every flag; returns how many outputs were flagged.")
     async def unflag_all(self, info: Info) -> int:
-        return await info.context.db.write(unflag_all)
+        return await info.context.db.write(unflag_all, _actor(info))
 
     @strawberry.mutation(description="Add tags to a component (existing tags are kept).")
     async def tag_component(self, info: Info, name: str, tags: list[str]) -> Component | None:
-        return Component.from_record(await info.context.db.write(tag_component, name, tags))
+        return Component.from_record(await info.context.db.write(tag_component, _actor(info), name, tags))
 
     @strawberry.mutation(description="Remove tags from a component.")
     async def untag_component(self, info: Info, name: str, tags: list[str]) -> Component | None:
-        return Component.from_record(await info.context.db.write(untag_component, name, tags))
+        return Component.from_record(await info.context.db.write(untag_component, _actor(info), name, tags))
 
     @strawberry.mutation(description="Set a component's owner and/or description (omitted ones are kept).")
     async def update_component(
         self, info: Info, name: str, owner: str | None = None, description: str | None = None
     ) -> Component | None:
-        found = await info.context.db.write(update_component, name, owner=owner, description=description)
+        found = await info.context.db.write(update_component, _actor(info), name, owner=owner, description=description)
         return Component.from_record(found)
 
     @strawberry.mutation(description="Replace a run's notes.")
     async def set_run_notes(self, info: Info, id: strawberry.ID, notes: str) -> ComponentRun | None:
-        return ComponentRun.from_record(await info.context.db.write(set_notes, id, notes))
+        return ComponentRun.from_record(await info.context.db.write(set_notes, _actor(info), id, notes))

@@ -18,7 +18,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from graphql_server.otlp.auth import authorized
+from graphql_server.auth.gate import Gate
+from graphql_server.auth.principal import Denied
 from graphql_server.otlp.backpressure import IngestSlots
 from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
 from graphql_server.otlp.decode import DecodedBatch, PayloadError, decode_json, decode_protobuf
@@ -52,7 +53,7 @@ def otlp_routes(settings: ServerSettings, engine: Engine) -> list[BaseRoute]:
 class TraceReceiver:
     def __init__(self, settings: ServerSettings, engine: Engine) -> None:
         self.engine = engine
-        self.token = settings.ingest_token
+        self.gate = Gate(settings, engine)  # who may send: the same rule for every receiver
         self.max_body_bytes = settings.max_body_bytes
         self.slots = IngestSlots(settings.max_pending_ingests)
         # Requests admitted together are stored together (see group_commit.py).
@@ -62,11 +63,9 @@ class TraceReceiver:
         media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         encoding = _MEDIA_TYPES.get(media_type)
         answer_in = encoding or Encoding.JSON  # an unknown type gets JSON: readable by a person with curl
-        if not authorized(request.headers.get("authorization"), self.token):
-            return error_response(
-                answer_in, 401, "missing or wrong bearer token (Authorization: Bearer <MLTRACE_INGEST_TOKEN>)",
-                {"WWW-Authenticate": "Bearer"},
-            )  # fmt: skip
+        who = await self.gate.ingest(request.headers)
+        if isinstance(who, Denied):
+            return error_response(answer_in, who.status, who.message, {"WWW-Authenticate": "Bearer"})
         if encoding is None:
             return error_response(
                 answer_in, 415, f"unsupported Content-Type {media_type or '(none)'!r}: send application/x-protobuf "
@@ -128,8 +127,9 @@ class TraceReceiver:
                 # Unreachable or refusing every write: no span is at fault, so ask the sender to keep them and
                 # retry (a Collector with a persistent queue keeps them for as long as it takes).
                 log.warning("OTLP receiver: storing %d spans failed, asking to retry: %s", len(batch.records), exc)
+                # The driver's text (host, port, user) goes to the log only.
                 return error_response(
-                    encoding, 503, f"the store is unavailable ({diagnosis.reason}); retry later",
+                    encoding, 503, f"the store is unavailable ({diagnosis.fault.value}); retry later",
                     {"Retry-After": "1" if diagnosis.fault is Fault.UNAVAILABLE else "30"},
                 )  # fmt: skip
             log.exception("OTLP receiver: storing %d spans failed", len(batch.records))

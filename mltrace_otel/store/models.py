@@ -235,3 +235,39 @@ store_copies = Table(
     Column("done", Boolean, nullable=False, server_default=text("false")),
     Column("updated_ns", BigInteger, nullable=False),
 )
+
+# Access (issue 13). API keys are stored as the sha256 of the key (a 256-bit random secret, so no salt or slow hash
+# is needed); a key is never stored. ``revoked_ns`` set = refused by every replica on its next request.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("scopes", Text, nullable=False),  # space-separated scope names
+    Column("created_by", Text, nullable=False),
+    Column("created_ns", BigInteger, nullable=False),
+    Column("revoked_ns", BigInteger),
+)
+# UI sessions: the cookie holds a random token, the table its sha256; a session lives as long as its key.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("key_name", Text, nullable=False),
+    Column("created_ns", BigInteger, nullable=False),
+    Column("expires_ns", BigInteger, nullable=False),
+)
+# Every change to what review ranks on and to who may do what: who, what, before -> after (JSON texts), when.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", SeqId, primary_key=True, autoincrement=True),
+    Column("at_ns", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+    sqlite_autoincrement=True,
+)
+Index("ix_audit_log_subject_seq", audit_log.c.subject, audit_log.c.seq)

@@ -67,7 +67,7 @@ def test_a_store_that_refuses_every_write_answers_503_so_senders_keep_their_span
         assert response.headers["Retry-After"] == "30"
         status = status_of(response.content, PROTOBUF["Content-Type"])
         assert status.code == Code.UNAVAILABLE and "the store is unavailable" in status.message
-        assert "run_io" in status.message
+        assert "run_io" not in status.message  # the driver's text goes to the log only (issue 13)
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE run_io_elsewhere RENAME TO run_io")
