@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from mltrace_otel import config
+from mltrace_otel.access import writes
 from mltrace_otel.entities.io_pointer import IOPointer
 from mltrace_otel.entities.run_info import RunInfo
 from mltrace_otel.instrument import configure as _configure
@@ -40,7 +41,6 @@ from mltrace_otel.queries.records import IOPointer as PointerRecord
 from mltrace_otel.queries.records import Run, datetime_to_ns
 from mltrace_otel.queries.review import Review, review
 from mltrace_otel.queries.staleness import stale_reasons
-from mltrace_otel.store.clear import clear_store
 from mltrace_otel.store.engine import dispose_engine, get_engine
 
 # ---------------------------------------------------------------- the database
@@ -94,7 +94,7 @@ def clean_db() -> dict[str, int]:
     """Delete every run, component, pointer and flag in the store (mltrace dropped and re-created its tables; the
     schema stays here). Returns rows deleted per table."""
     with _write() as conn:
-        return clear_store(conn)
+        return writes.clear(conn, writes.local_actor())
 
 
 @contextmanager
@@ -142,7 +142,7 @@ def create_component(
 
 def tag_component(component_name: str, tags: Iterable[str]) -> Component:
     with _write() as conn:
-        return _component(q_components.tag_component(conn, component_name, list(tags)))
+        return _component(writes.tag_component(conn, writes.local_actor(), component_name, list(tags)))
 
 
 def get_component_information(component_name: str) -> Component:
@@ -225,7 +225,7 @@ def add_notes_to_component_run(component_run_id: str, notes: str) -> str:
     if not isinstance(notes, str):
         raise TypeError(f"notes must be a str (got {type(notes).__name__})")
     with _write() as conn:
-        return q_runs.set_notes(conn, component_run_id, notes).notes or ""
+        return writes.set_notes(conn, writes.local_actor(), component_run_id, notes).notes or ""
 
 
 def create_random_ids(num_outputs: int = 1) -> list[str]:
@@ -249,17 +249,17 @@ def get_io_pointer(io_pointer_id: str, io_pointer_val: Any = None, create: bool 
 
 def flag_output_id(output_id: str) -> bool:
     with _write() as conn:
-        return q_pointers.set_flag(conn, output_id, True).flagged
+        return writes.set_flag(conn, writes.local_actor(), output_id, True).flagged
 
 
 def unflag_output_id(output_id: str) -> bool:
     with _write() as conn:
-        return not q_pointers.set_flag(conn, output_id, False).flagged
+        return not writes.set_flag(conn, writes.local_actor(), output_id, False).flagged
 
 
 def unflag_all() -> int:
     with _write() as conn:
-        return q_pointers.unflag_all(conn)
+        return writes.unflag_all(conn, writes.local_actor())
 
 
 # ---------------------------------------------------------------- lineage

@@ -40,9 +40,7 @@ def top_fields(selection_set: SelectionSetNode, fragments: dict[str, SelectionSe
 
 def required(op: OperationDefinitionNode, document: object) -> list[tuple[Scope, str]]:
     fragments = {
-        d.name.value: d.selection_set
-        for d in getattr(document, "definitions", ())
-        if d.kind == "fragment_definition"
+        d.name.value: d.selection_set for d in getattr(document, "definitions", ()) if d.kind == "fragment_definition"
     }
     needs: list[tuple[Scope, str]] = []
     default = Scope.ANNOTATE if op.operation.value == "mutation" else Scope.READ

@@ -7,6 +7,7 @@ database the operating-system user (``local:USER``).
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterable
 
 from sqlalchemy import Connection
@@ -16,6 +17,14 @@ from mltrace_otel.queries import components as q_components
 from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs
 from mltrace_otel.queries.records import Component, IOPointer, Run
+
+
+def local_actor() -> str:
+    """Who writes straight to a database (the CLI without --server, the Python API): the operating-system user."""
+    try:
+        return f"local:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name in this environment (a bare container)
+        return "local:unknown"
 
 
 def _component_json(c: Component) -> dict[str, object]:

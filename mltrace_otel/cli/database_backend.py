@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from mltrace_otel.access import writes
 from mltrace_otel.cli.backend import CliError
 from mltrace_otel.cli.views import (
     ComponentScoreView,
@@ -220,29 +221,27 @@ class DatabaseBackend:
 
     def tag(self, component: str, tags: list[str]) -> ComponentView:
         with self.connection(write=True) as conn:
-            return component_view(q_components.tag_component(conn, component, tags))
+            return component_view(writes.tag_component(conn, writes.local_actor(), component, tags))
 
     def set_flag(self, output: str, flagged: bool) -> PointerView:
         with self.connection(write=True) as conn:
-            pointer = q_pointers.set_flag(conn, output, flagged)
+            pointer = writes.set_flag(conn, writes.local_actor(), output, flagged)
             return pointer_view(pointer, pointer.name)
 
     def unflag_all(self) -> int:
         with self.connection(write=True) as conn:
-            return q_pointers.unflag_all(conn)
+            return writes.unflag_all(conn, writes.local_actor())
 
     def set_notes(self, run_id: str, notes: str) -> RunView:
         with self.connection(write=True) as conn:
-            run = q_runs.set_notes(conn, run_id, notes)
+            run = writes.set_notes(conn, writes.local_actor(), run_id, notes)
             return run_views(conn, [run])[run.id]
 
     # Administration (database mode only)
 
     def clear(self) -> dict[str, int]:
-        from mltrace_otel.store.clear import clear_store
-
         with self.connection(write=True) as conn:
-            return clear_store(conn)
+            return writes.clear(conn, writes.local_actor())
 
     def upgrade(self) -> tuple[str | None, str | None]:
         """Migrate the schema to the newest revision; (revision before, revision after)."""

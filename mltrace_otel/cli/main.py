@@ -5,12 +5,12 @@ from __future__ import annotations
 from typer.models import CommandInfo
 
 from mltrace_otel.cli.app import app
-from mltrace_otel.cli.commands import admin, components, flags, lineage, run, runs, spool, store_moves
+from mltrace_otel.cli.commands import access, admin, components, flags, lineage, run, runs, spool, store_moves
 
 # Importing the command modules registers their commands; `mltrace --help` lists them in the order users meet them.
 ORDER = [
     "recent", "history", "inspect", "trace", "lineage", "components", "tags", "tag",
-    "flag", "unflag", "review", "notes", "run", "serve", "clear", "spool", "version",
+    "flag", "unflag", "review", "notes", "run", "serve", "keys", "audit", "clear", "spool", "version",
 ]  # fmt: skip
 
 
@@ -21,7 +21,7 @@ def _position(command: CommandInfo) -> int:
 
 app.registered_commands.sort(key=_position)
 
-__all__ = ["admin", "app", "components", "flags", "lineage", "run", "runs", "spool", "store_moves"]
+__all__ = ["access", "admin", "app", "components", "flags", "lineage", "run", "runs", "spool", "store_moves"]
 
 if __name__ == "__main__":
     app()

@@ -25,6 +25,13 @@ def serve(
             "--database-url", metavar="URL", help="Store address (overrides the global option).", show_default=False
         ),
     ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="With MLTRACE_AUTH=off, listen on a non-loopback address anyway (anyone reaching it may do anything).",
+        ),
+    ] = False,
 ) -> None:
     """Start the server: GraphQL API, OTLP/HTTP receiver and web UI."""
     opts = options(ctx)
@@ -34,6 +41,11 @@ def serve(
         from graphql_server.main import serve as run_server
     except ImportError as exc:
         raise CliError(f'the server is not installed ({exc}); pip install "mltrace-otel[server]"') from exc
+    from mltrace_otel.access.exposure import exposure_refusal
+
+    refusal = exposure_refusal(host, insecure)
+    if refusal is not None:
+        raise CliError(refusal, 2)
     busy = cannot_listen(host, port)
     if busy:
         raise CliError(f"cannot listen on {host}:{port}: {busy}; is another server running? choose one with --port", 1)
