@@ -42,6 +42,8 @@ class GraphQLApp(GraphQL[Context, None]):
             allow_queries_via_get=False,
             keep_alive=True,
             keep_alive_interval=15,
+            # Pages of other origins may not open the websocket (Strawberry closes it 1008), but the listed ones.
+            allowed_origins=settings.cors_origins,
         )
         self.settings = settings
         self.db = Database(engine)
