@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from strawberry.dataloader import DataLoader
 
 from graphql_server.database import Database
+from mltrace_otel.access.audit import AuditEntry, latest_flags
 from mltrace_otel.errors import NotFound
 from mltrace_otel.queries.components import components_by_names
 from mltrace_otel.queries.details import snapshots_by_hash
@@ -86,6 +87,7 @@ class Loaders:
     pointer_producers: DataLoader[str, list[str]]
     pointer_consumers: DataLoader[str, list[str]]
     code_snapshot: DataLoader[str, str | None]
+    flag_event: DataLoader[str, AuditEntry | None]  # who flagged each pointer (the audit log), by pointer name
 
     @classmethod
     def create(cls, db: Database) -> Loaders:
@@ -103,4 +105,5 @@ class Loaders:
             pointer_producers=every_key(db, _touching("out")),
             pointer_consumers=every_key(db, _touching("in")),
             code_snapshot=by_key(db, snapshots_by_hash),
+            flag_event=by_key(db, latest_flags),
         )

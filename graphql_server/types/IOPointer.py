@@ -45,6 +45,13 @@ class IOPointer:
     def flagged_at(self) -> datetime | None:
         return ns_to_datetime(self.record.flagged_ns) if self.record.flagged_ns else None
 
+    @strawberry.field(description="Who flagged this output (the key's name in the audit log); null when unflagged.")
+    async def flagged_by(self, info: Info) -> str | None:
+        if not self.record.flagged:
+            return None
+        entry = await info.context.loaders.flag_event.load(self.record.name)
+        return entry.actor if entry is not None else None
+
     @strawberry.field(description="When the store first saw this pointer.")
     def created_at(self) -> datetime | None:
         return ns_to_datetime(self.record.created_ns) if self.record.created_ns else None

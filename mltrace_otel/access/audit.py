@@ -95,3 +95,9 @@ def latest_by_subject(conn: Connection, subjects: list[str], actions: tuple[str,
             entry = AuditEntry(**row._mapping)
             found[entry.subject] = entry
     return found
+
+
+def latest_flags(conn: Connection, names: list[str]) -> dict[str, AuditEntry]:
+    """The newest ``flag`` entry per pointer name, for a batch of pointers (one round-trip)."""
+    found = latest_by_subject(conn, [f"pointer:{n}" for n in names], ("flag",))
+    return {subject.removeprefix("pointer:"): entry for subject, entry in found.items()}

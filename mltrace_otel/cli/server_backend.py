@@ -7,6 +7,7 @@ database backend builds, so output and ``--json`` are identical in both modes.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -128,6 +129,8 @@ class ServerBackend:
                 "Content-Type": "application/json",
                 "Accept": "application/json",
                 "User-Agent": f"mltrace-cli/{__version__}",
+                # A server in MLTRACE_AUTH=keys mode wants a key (issue 13); without one it answers 401 and says so.
+                **({"Authorization": f"Bearer {key}"} if (key := os.environ.get("MLTRACE_API_KEY")) else {}),
             },
         )
         try:
