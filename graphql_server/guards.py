@@ -17,7 +17,9 @@ from strawberry.extensions import (
 )
 
 from graphql_server.auth.access_check import AccessCheck
+from graphql_server.cost import cost_limit
 from graphql_server.errors import ErrorPolicy
+from graphql_server.input_checks import RefuseNul
 from graphql_server.settings import ServerSettings
 from graphql_server.validation_cache import ValidatedQueries, validation_cache
 
@@ -31,7 +33,10 @@ def schema_extensions(settings: ServerSettings) -> list[ExtensionFactory]:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         ErrorPolicy,
         AccessCheck,  # who may run the operation: after validation, before execution, on every transport
+        RefuseNul,
     ]
+    if settings.max_query_cost:  # 0 turns the cost limit off
+        extensions.append(cost_limit(settings.max_query_cost))
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     # Last: it sees the rules every guard above added, and skips them all for a text that already passed.

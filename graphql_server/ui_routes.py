@@ -62,13 +62,13 @@ class SinglePageApp(BaseRoute):
         await response(scope, receive, send)
 
     def response_for(self, path: str) -> Response:
+        if "\x00" in path:  # no file name holds a NUL (the OS refuses it): not found, not a server error
+            return PlainTextResponse("not found", status_code=404)
         root = self.static_dir.resolve()
         index = root / "index.html"
         if not index.is_file():
             return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": REVALIDATE})
         relative = path.lstrip("/")
-        if "\x00" in relative:  # no file name holds a NUL (the OS refuses it): not found, not a server error
-            return PlainTextResponse("not found", status_code=404)
         if relative:
             candidate = (root / relative).resolve()
             # resolve() folds "..": anything that lands outside the build is treated as not found.
