@@ -2,8 +2,9 @@
 
 Each field costs the number of times it can appear: its parent's count times its own ``first`` (or ``limit``)
 argument, from the query, a variable or the schema's default; other fields count once per parent. So
-``recentRuns(first: 1000) { edges { node { id } } }`` costs 4 x 1000, and 49 aliases of it cost 49 times that: depth, alias and token limits each let such a request through, the product does not. Lineage graphs are
-bounded separately (``MLTRACE_LINEAGE_MAX_NODES``).
+``recentRuns(first: 1000) { edges { node { id } } }`` costs 4 x 1000, and 49 aliases of it cost 49 times that:
+depth, alias and token limits each let such a request through, the product does not. Lineage graphs are bounded
+separately (``MLTRACE_LINEAGE_MAX_NODES``).
 """
 
 from __future__ import annotations
