@@ -10,6 +10,7 @@ import { HistoryView } from "./features/runs/HistoryView";
 import { RecentView } from "./features/runs/RecentView";
 import { TagView } from "./features/runs/TagView";
 import { Shell } from "./features/shell/Shell";
+import { SignInGate } from "./features/signin/SignInGate";
 import { TraceView } from "./features/trace/TraceView";
 
 // The graph and the waterfall bring the heavy libraries (React Flow, dagre, the virtualiser): loaded on demand,
@@ -38,17 +39,19 @@ const VIEWS: Record<string, ComponentType> = {
 export function App() {
   return (
     <BrowserRouter>
-      <LiveProvider pollOnly={new URLSearchParams(window.location.search).has("poll")}>
-        <Shell>
-          <Suspense fallback={<Loading what="view" />}>
-            <Routes>
-              {Object.entries(VIEWS).map(([path, View]) => (
-                <Route key={path} path={path} element={<View />} />
-              ))}
-            </Routes>
-          </Suspense>
-        </Shell>
-      </LiveProvider>
+      <SignInGate>
+        <LiveProvider pollOnly={new URLSearchParams(window.location.search).has("poll")}>
+          <Shell>
+            <Suspense fallback={<Loading what="view" />}>
+              <Routes>
+                {Object.entries(VIEWS).map(([path, View]) => (
+                  <Route key={path} path={path} element={<View />} />
+                ))}
+              </Routes>
+            </Suspense>
+          </Shell>
+        </LiveProvider>
+      </SignInGate>
     </BrowserRouter>
   );
 }

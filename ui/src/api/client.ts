@@ -47,6 +47,8 @@ function classifyGraphQLErrors(errors: GraphQLErrorBody[]): ApiError {
 
 const endpoint = (): string => "/graphql";
 
+export const SIGNED_OUT_EVENT = "mltrace:signed-out";
+
 export async function request<TData, TVars>(
   document: Doc<TData, TVars>,
   variables?: TVars,
@@ -70,6 +72,8 @@ export async function request<TData, TVars>(
   } catch {
     body = null;
   }
+  // The session expired or its key was revoked: the sign-in gate (features/signin) asks for a key again.
+  if (response.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
   if (body?.errors?.length) throw classifyGraphQLErrors(body.errors);
   if (!response.ok || !body) {
     if (response.status === 502 || response.status === 503 || response.status === 504)

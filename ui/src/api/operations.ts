@@ -16,6 +16,8 @@ interface PointerRef {
 export interface Pointer extends PointerRef {
   kind: string;
   flaggedAt: string | null;
+  /** Who flagged it (the key's name in the audit log); absent where a query does not ask. */
+  flaggedBy?: string | null;
 }
 
 export interface RunRow {
@@ -136,8 +138,8 @@ query RunDetails($id: ID!) {
     ...RunRow
     parentId kind isComponentRun endTime
     component { name owner description tags }
-    inputs { name kind flagged flaggedAt }
-    outputs { name kind flagged flaggedAt }
+    inputs { name kind flagged flaggedAt flaggedBy }
+    outputs { name kind flagged flaggedAt flaggedBy }
     stale { reason dependencyId newerRunId }
     gitHash gitTags codeHash codeSnapshot notes serviceName
     attributes resource links events testResults
@@ -260,7 +262,7 @@ export interface ReviewData {
 export const ReviewQuery = doc<{ review: ReviewData }, { limit?: number | null }>(`
 query Review($limit: Int) {
   review(limit: $limit) {
-    flagged { name kind flagged flaggedAt }
+    flagged { name kind flagged flaggedAt flaggedBy }
     unproduced totalFailed totalPassed
     runs { run { ...RunRow } failed passed coverage ochiai explanation }
     components { name failed passed runs coverage ochiai explanation }
@@ -290,7 +292,7 @@ query LatestRun {
 
 export const FlagOutput = doc<{ flagOutput: Pointer }, { name: string }>(`
 mutation FlagOutput($name: String!) {
-  flagOutput(name: $name) { name kind flagged flaggedAt }
+  flagOutput(name: $name) { name kind flagged flaggedAt flaggedBy }
 }`);
 
 export const UnflagOutput = doc<{ unflagOutput: Pointer }, { name: string }>(`

@@ -4,12 +4,14 @@ import { ApiError } from "../../api/client";
 import { type RunDetail, SetRunNotes } from "../../api/operations";
 import { mutate } from "../../api/useQuery";
 import { toast } from "../../components/toaster";
+import { useCanAnnotate } from "../signin/session";
 
 /** Free-text notes on a run, saved with a button or Ctrl+Enter; unsaved edits can be discarded. */
 export function Notes({ run }: { run: RunDetail }) {
   const [saved, setSaved] = useState(run.notes ?? "");
   const [draft, setDraft] = useState(run.notes ?? "");
   const [busy, setBusy] = useState(false);
+  const canAnnotate = useCanAnnotate();
   // Another run, or this run's notes changed under us (a refetch): start again from what is stored.
   const [shown, setShown] = useState({ id: run.id, notes: run.notes });
   if (shown.id !== run.id || shown.notes !== run.notes) {
@@ -40,12 +42,13 @@ export function Notes({ run }: { run: RunDetail }) {
           data-testid="notes"
           placeholder="Anything worth remembering about this run (Ctrl+Enter saves)"
           value={draft}
+          readOnly={!canAnnotate}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && dirty) void save();
           }}
         />
-        <div className="notes-actions">
+        <div className="notes-actions" hidden={!canAnnotate}>
           <AnchorButton
             intent="primary"
             text={dirty ? "Save notes" : "Saved"}

@@ -7,6 +7,7 @@ import { Link, NavLink } from "react-router";
 import { LiveContext } from "../../api/live";
 import { useTheme } from "../../theme";
 import { CommandBar } from "../command-bar/CommandBar";
+import { SessionMenu } from "../signin/SessionMenu";
 import "./shell.css";
 
 const NAV_LINKS = [
@@ -36,6 +37,7 @@ export function Shell({ children }: { children: ReactNode }) {
           ))}
           <NavbarDivider />
           <LiveIndicator />
+          <SessionMenu />
           <Button
             variant="minimal"
             icon={theme === "dark" ? "flash" : "moon"}
