@@ -48,17 +48,19 @@ export function Notes({ run }: { run: RunDetail }) {
             if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && dirty) void save();
           }}
         />
-        <div className="notes-actions" hidden={!canAnnotate}>
-          <AnchorButton
-            intent="primary"
-            text={dirty ? "Save notes" : "Saved"}
-            disabled={!dirty || busy}
-            loading={busy}
-            data-testid="save-notes"
-            onClick={() => void save()}
-          />
-          {dirty && <Button variant="minimal" text="Discard" onClick={() => setDraft(saved)} />}
-        </div>
+        {canAnnotate && (
+          <div className="notes-actions">
+            <AnchorButton
+              intent="primary"
+              text={dirty ? "Save notes" : "Saved"}
+              disabled={!dirty || busy}
+              loading={busy}
+              data-testid="save-notes"
+              onClick={() => void save()}
+            />
+            {dirty && <Button variant="minimal" text="Discard" onClick={() => setDraft(saved)} />}
+          </div>
+        )}
       </SectionCard>
     </Section>
   );

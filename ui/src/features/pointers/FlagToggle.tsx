@@ -28,11 +28,12 @@ export function FlagToggle({ pointer, onChange }: { pointer: Pointer; onChange?:
       setBusy(false);
     }
   };
-  const by = flagged && flaggedBy ? (
-    <span className="muted flagged-by" data-testid={`flagged-by-${pointer.name}`}>
-      by {flaggedBy.replace(/^key:/, "")}
-    </span>
-  ) : null;
+  const by =
+    flagged && flaggedBy ? (
+      <span className="muted flagged-by" data-testid={`flagged-by-${pointer.name}`}>
+        by {flaggedBy.replace(/^key:/, "")}
+      </span>
+    ) : null;
   // A key without the annotate scope sees the state but no switch: the server would refuse the change.
   if (!canAnnotate)
     return (

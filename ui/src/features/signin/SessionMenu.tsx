@@ -5,7 +5,7 @@ import { SessionContext } from "./session";
 /** In keys mode: who is signed in, with which scopes, and the way out. Nothing when access control is off. */
 export function SessionMenu() {
   const context = useContext(SessionContext);
-  if (context === null || context.session.mode !== "keys") return null;
+  if (context?.session.mode !== "keys") return null;
   const { session, signOut } = context;
   return (
     <>

@@ -1,5 +1,5 @@
 import { Button, Callout, Card, FormGroup, InputGroup } from "@blueprintjs/core";
-import { type FormEvent, useState } from "react";
+import { type SyntheticEvent, useState } from "react";
 import { type Session, signIn } from "./session";
 import "./signin.css";
 
@@ -8,7 +8,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (session: Session) => v
   const [key, setKey] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SyntheticEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
