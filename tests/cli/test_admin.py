@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from mltrace_otel.store.clear import KEPT
 from mltrace_otel.store.migrate import current_revision, head_revision
 from mltrace_otel.store.models import metadata
 from tests.cli.conftest import Invoke, Pipeline, record_pipeline
@@ -37,7 +38,10 @@ def test_clear_deletes_only_mltrace_tables(cli: Invoke, pipeline: Pipeline, engi
     assert result.exit_code == 0, result.output
     assert "Deleted 7 spans" in result.stdout
     for table in metadata.sorted_tables:
-        assert _count_rows(engine, table.name) == 0, table.name
+        if table.name not in KEPT:
+            assert _count_rows(engine, table.name) == 0, table.name
+    # Keys and the audit trail stay: the flag, the tag and the clear itself remain on record.
+    assert _count_rows(engine, "audit_log") == 3
     assert _count_rows(engine, "customer_orders") == 2
     assert current_revision(engine) == head_revision()  # the schema stays, ready for new runs
     assert json.loads(cli("recent", "--json").stdout)["runs"] == []
