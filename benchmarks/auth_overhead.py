@@ -20,8 +20,8 @@ from starlette.testclient import TestClient
 from benchmarks.table import print_table
 from graphql_server.app import create_app
 from graphql_server.settings import ServerSettings
-from mltrace_otel.access.keys import create_key
-from mltrace_otel.access.scopes import parse_scopes
+from mltrace_otel.queries.api_keys import create_key
+from mltrace_otel.queries.scopes import parse_scopes
 from mltrace_otel.store.engine import get_engine
 
 QUERY = {"query": "{ tags }"}

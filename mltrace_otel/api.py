@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from mltrace_otel import config
-from mltrace_otel.access import writes
 from mltrace_otel.entities.io_pointer import IOPointer
 from mltrace_otel.entities.run_info import RunInfo
 from mltrace_otel.instrument import configure as _configure
 from mltrace_otel.instrument.code_info import git_info_for_file
 from mltrace_otel.instrument.component import Component
+from mltrace_otel.queries import audited_writes as writes
 from mltrace_otel.queries import components as q_components
 from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from graphql_server.auth.principal import Denied, Principal, missing_scope
-from mltrace_otel.access.scopes import Scope
+from mltrace_otel.queries.scopes import Scope
 
 # Top-level fields that need more than their operation type's scope.
 ADMIN_FIELDS = frozenset({"apiKeys", "createApiKey", "revokeApiKey"})

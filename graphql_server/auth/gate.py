@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from graphql_server.auth.principal import ANONYMOUS, SESSION_COOKIE, Denied, Principal, missing_scope
 from graphql_server.database import Database
 from graphql_server.settings import ServerSettings
-from mltrace_otel.access.keys import ApiKey, key_for_secret, key_for_session
-from mltrace_otel.access.scopes import Scope
+from mltrace_otel.queries.api_keys import ApiKey, key_for_secret, key_for_session
+from mltrace_otel.queries.scopes import Scope
 
 TOKEN_NAME = "MLTRACE_INGEST_TOKEN"
 NO_KEY = (

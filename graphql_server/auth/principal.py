@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mltrace_otel.access.scopes import ALL, Scope
+from mltrace_otel.queries.scopes import ALL, Scope
 
 SESSION_COOKIE = "mltrace_session"
 

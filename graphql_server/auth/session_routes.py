@@ -20,8 +20,8 @@ from graphql_server.auth.gate import Gate, cookie
 from graphql_server.auth.principal import SESSION_COOKIE, Denied, Principal
 from graphql_server.database import Database
 from graphql_server.settings import ServerSettings
-from mltrace_otel.access.keys import create_session, end_session, key_for_secret
-from mltrace_otel.access.scopes import Scope
+from mltrace_otel.queries.api_keys import create_session, end_session, key_for_secret
+from mltrace_otel.queries.scopes import Scope
 
 PATH = "/auth/session"
 

@@ -16,8 +16,8 @@ from sqlalchemy import Connection
 from strawberry.dataloader import DataLoader
 
 from graphql_server.database import Database
-from mltrace_otel.access.audit import AuditEntry, latest_flags
 from mltrace_otel.errors import NotFound
+from mltrace_otel.queries.audit import AuditEntry, latest_flags
 from mltrace_otel.queries.components import components_by_names
 from mltrace_otel.queries.details import snapshots_by_hash
 from mltrace_otel.queries.failed_attempts import FailedAttempt, newer_failed_attempts

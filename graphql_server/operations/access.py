@@ -6,9 +6,9 @@ import strawberry
 
 from graphql_server.context import Info
 from graphql_server.types.AccessTypes import ApiKey, AuditEntry, AuditPage, NewApiKey
-from mltrace_otel.access.audit import audit_page
-from mltrace_otel.access.keys import create_key, list_keys, revoke_key
-from mltrace_otel.access.scopes import parse_scopes
+from mltrace_otel.queries.api_keys import create_key, list_keys, revoke_key
+from mltrace_otel.queries.audit import audit_page
+from mltrace_otel.queries.scopes import parse_scopes
 
 
 def _actor(info: Info) -> str:

@@ -8,11 +8,18 @@ from graphql_server.context import Info
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
 from graphql_server.types.IOPointer import IOPointer
-from mltrace_otel.access.writes import set_flag, set_notes, tag_component, unflag_all, untag_component, update_component
+from mltrace_otel.queries.audited_writes import (
+    set_flag,
+    set_notes,
+    tag_component,
+    unflag_all,
+    untag_component,
+    update_component,
+)
 
 
 def _actor(info: Info) -> str:
-    """Who the audit log names for this write (every mutation here is recorded: mltrace_otel/access/writes.py)."""
+    """Who the audit log names for this write (every mutation here is recorded: mltrace_otel/queries/audited_writes.py)."""
     return getattr(info.context.principal, "actor", "anonymous")
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import strawberry
 
-from mltrace_otel.access.audit import AuditEntry as AuditRecord
-from mltrace_otel.access.keys import ApiKey as ApiKeyRecord
-from mltrace_otel.access.scopes import Scope
+from mltrace_otel.queries.api_keys import ApiKey as ApiKeyRecord
+from mltrace_otel.queries.audit import AuditEntry as AuditRecord
 from mltrace_otel.queries.records import ns_to_datetime
+from mltrace_otel.queries.scopes import Scope
 
 
 @strawberry.type(description="An API key: its name and scopes. The key itself is shown once, when created.")

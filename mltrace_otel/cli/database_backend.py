@@ -10,7 +10,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from mltrace_otel.access import writes
 from mltrace_otel.cli.backend import CliError
 from mltrace_otel.cli.views import (
     ComponentScoreView,
@@ -29,6 +28,7 @@ from mltrace_otel.cli.views import (
 )
 from mltrace_otel.config import database_url
 from mltrace_otel.pointers import infer_kind
+from mltrace_otel.queries import audited_writes as writes
 from mltrace_otel.queries import components as q_components
 from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from graphql_server.app import create_app
 from graphql_server.settings import ServerSettings
-from mltrace_otel.access.keys import create_key
-from mltrace_otel.access.scopes import parse_scopes
+from mltrace_otel.queries.api_keys import create_key
+from mltrace_otel.queries.scopes import parse_scopes
 
 INGEST_TOKEN = "static-ingest-token-for-tests"
 SCOPE_NAMES = ("read", "annotate", "ingest", "admin")

@@ -91,9 +91,9 @@ def test_who_flagged_an_output_is_shown_where_the_output_is(
 def test_clear_is_recorded_and_keeps_keys_and_the_log(db_url: str, engine: Engine) -> None:
     from typer.testing import CliRunner
 
-    from mltrace_otel.access.audit import audit_page
-    from mltrace_otel.access.keys import list_keys
     from mltrace_otel.cli.main import app
+    from mltrace_otel.queries.api_keys import list_keys
+    from mltrace_otel.queries.audit import audit_page
     from tests.access.conftest import make_key
 
     small_pipeline(engine)

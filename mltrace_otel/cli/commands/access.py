@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mltrace_otel.access.audit import AuditEntry, audit_page
-from mltrace_otel.access.keys import create_key, list_keys, revoke_key
-from mltrace_otel.access.scopes import Scope, parse_scopes, scope_text
-from mltrace_otel.access.writes import local_actor
 from mltrace_otel.cli.app import JsonOption, app, database_backend, emit, reports_errors
 from mltrace_otel.cli.render import make_console
+from mltrace_otel.queries.api_keys import create_key, list_keys, revoke_key
+from mltrace_otel.queries.audit import AuditEntry, audit_page
+from mltrace_otel.queries.audited_writes import local_actor
 from mltrace_otel.queries.records import ns_to_datetime
+from mltrace_otel.queries.scopes import Scope, parse_scopes, scope_text
 
 keys_app = typer.Typer(help="API keys for MLTRACE_AUTH=keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

@@ -41,7 +41,7 @@ def serve(
         from graphql_server.main import serve as run_server
     except ImportError as exc:
         raise CliError(f'the server is not installed ({exc}); pip install "mltrace-otel[server]"') from exc
-    from mltrace_otel.access.exposure import exposure_refusal
+    from mltrace_otel.cli.exposure import exposure_refusal
 
     refusal = exposure_refusal(host, insecure)
     if refusal is not None:

@@ -1,7 +1,7 @@
 """api_keys, sessions and audit_log: who may do what, and a record of every change
 
 Revision ID: i13_auth
-Revises: i10_run_arrivals
+Revises: i12_checks
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i13_auth"
-down_revision = "i10_run_arrivals"
+down_revision = "i12_checks"
 branch_labels = None
 depends_on = None
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
-from mltrace_otel.access.audit import record
 from mltrace_otel.queries import components as q_components
 from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs
+from mltrace_otel.queries.audit import record
 from mltrace_otel.queries.records import Component, IOPointer, Run
 
 

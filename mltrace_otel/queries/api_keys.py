@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from mltrace_otel.access.audit import record
-from mltrace_otel.access.scopes import Scope, scope_text, stored_scopes
+from mltrace_otel.queries.audit import record
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
+from mltrace_otel.queries.scopes import Scope, scope_text, stored_scopes
 from mltrace_otel.store.models import api_keys, sessions
 
 PREFIX = "mlt_"
@@ -93,7 +93,7 @@ def revoke_key(conn: Connection, name: str, actor: str) -> ApiKey:
     """Revoke a key and end its sessions; revoking a revoked key changes nothing (and records nothing)."""
     row = conn.execute(select(api_keys).where(api_keys.c.name == name)).first()
     if row is None:
-        raise NotFound("API key", name, "`mltrace keys list` shows the names")
+        raise NotFound("API key", name)
     before = _row_key(row)
     if not before.active:
         return before
