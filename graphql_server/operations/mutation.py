@@ -19,7 +19,7 @@ from mltrace_otel.queries.audited_writes import (
 
 
 def _actor(info: Info) -> str:
-    """Who the audit log names for this write (every mutation here is recorded: mltrace_otel/queries/audited_writes.py)."""
+    """Who the audit log names for this write (each mutation is recorded: mltrace_otel/queries/audited_writes.py)."""
     return getattr(info.context.principal, "actor", "anonymous")
 
 
