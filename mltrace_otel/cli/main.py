@@ -5,12 +5,24 @@ from __future__ import annotations
 from typer.models import CommandInfo
 
 from mltrace_otel.cli.app import app
-from mltrace_otel.cli.commands import access, admin, components, flags, lineage, run, runs, spool, store_moves
+from mltrace_otel.cli.commands import (
+    access,
+    admin,
+    components,
+    flags,
+    lineage,
+    retention,
+    run,
+    runs,
+    spool,
+    store_moves,
+)
 
 # Importing the command modules registers their commands; `mltrace --help` lists them in the order users meet them.
 ORDER = [
     "recent", "history", "inspect", "trace", "lineage", "components", "tags", "tag",
-    "flag", "unflag", "review", "notes", "run", "serve", "keys", "audit", "clear", "spool", "version",
+    "flag", "unflag", "review", "notes", "run", "serve", "keys", "audit", "clear", "spool", "pin", "unpin", "pins",
+    "version",
 ]  # fmt: skip
 
 
@@ -21,7 +33,19 @@ def _position(command: CommandInfo) -> int:
 
 app.registered_commands.sort(key=_position)
 
-__all__ = ["access", "admin", "app", "components", "flags", "lineage", "run", "runs", "spool", "store_moves"]
+__all__ = [
+    "access",
+    "admin",
+    "app",
+    "components",
+    "flags",
+    "lineage",
+    "retention",
+    "run",
+    "runs",
+    "spool",
+    "store_moves",
+]
 
 if __name__ == "__main__":
     app()

@@ -271,3 +271,11 @@ audit_log = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_audit_log_subject_seq", audit_log.c.subject, audit_log.c.seq)
+# Outputs a user pinned (`mltrace pin`): retention never deletes the run that produced one, nor anything upstream.
+pins = Table(
+    "pins",
+    metadata,
+    Column("pointer", Text, primary_key=True),
+    Column("pinned_ns", BigInteger, nullable=False),
+    Column("note", Text),
+)

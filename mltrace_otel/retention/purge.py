@@ -1,0 +1,153 @@
+"""Apply a retention policy: the plan's runs deleted in small batches, each its own short transaction.
+
+Newest first, so a run's consumers go before it does. Each batch takes the edge lock ingest takes to repair
+lineage (store/edges.py) and re-checks its runs under it: a run that started depending on one since the plan (a
+new consumer read its output), or an output flagged or pinned since, keeps that run and everything upstream of
+it. Ingest therefore waits at most one batch, and can never link a new run to a producer being deleted.
+Plain spans older than the spans rule go afterwards, in primary-key ranges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, TextClause, bindparam, text
+
+from mltrace_otel.retention.plan import BATCH, DELETED, LATE, SCRATCH, RetentionPlan, prepare, protect, summarise
+from mltrace_otel.retention.policy import Policy
+from mltrace_otel.store.bulk import begin_ingest
+from mltrace_otel.store.edges import lock_edges
+
+DEFAULT_BATCH = 1_000
+
+
+@dataclass
+class PurgeResult:
+    plan: RetentionPlan
+    runs_deleted: int = 0
+    kept_late: int = 0  # planned runs kept because something came to depend on them during the purge
+    spans_deleted: int = 0
+    batches: int = 0
+    deleted_ids: list[str] | None = field(default=None)
+
+
+def _ids(sql: str) -> TextClause:
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+_DELETE_RUN_ROWS = [
+    _ids("DELETE FROM run_io WHERE span_id IN :ids"),
+    _ids("DELETE FROM run_edges WHERE consumer_id IN :ids"),
+    _ids("DELETE FROM run_edges WHERE producer_id IN :ids"),
+    _ids("DELETE FROM spans WHERE span_id IN :ids"),
+]
+# Pointers nothing reads or writes any more, unless flagged or pinned (their names are what the user holds on to).
+_DELETE_POINTERS = _ids(
+    "DELETE FROM io_pointers WHERE name IN :ids AND NOT flagged "
+    "AND NOT EXISTS (SELECT 1 FROM run_io r WHERE r.pointer = io_pointers.name) "
+    "AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.pointer = io_pointers.name)"
+)
+
+
+def _delete_batch(conn: Connection, ids: list[str]) -> list[str]:
+    """Delete the runs of one batch that may still go; returns their ids. The caller commits."""
+    begin_ingest(conn)  # SQLite: the write lock first (a read transaction cannot become a write one under load)
+    lock_edges(conn)
+    conn.execute(
+        _ids(f"UPDATE {SCRATCH} SET reason = '{BATCH}' WHERE span_id IN :ids AND reason IS NULL"), {"ids": ids}
+    )
+    protect(conn, batch=True)
+    going = list(conn.execute(text(f"SELECT span_id FROM {SCRATCH} WHERE reason = '{BATCH}'")).scalars())
+    if going:
+        pointers = list(
+            conn.execute(_ids("SELECT DISTINCT pointer FROM run_io WHERE span_id IN :ids"), {"ids": going}).scalars()
+        )
+        for stmt in _DELETE_RUN_ROWS:
+            conn.execute(stmt, {"ids": going})
+        if pointers:
+            conn.execute(_DELETE_POINTERS, {"ids": pointers})
+    conn.execute(text(f"UPDATE {SCRATCH} SET reason = '{DELETED}' WHERE reason = '{BATCH}'"))
+    return going
+
+
+def _purge_spans(
+    conn: Connection, cutoff_ns: int, batch_size: int, on_batch: Callable[[], None] | None
+) -> tuple[int, int]:
+    """Plain spans that started before ``cutoff_ns``, by ranges of the primary key (never a full-table delete)."""
+    top = conn.execute(text("SELECT coalesce(max(seq), 0) FROM spans")).scalar_one()
+    conn.rollback()
+    deleted = batches = 0
+    low = 0
+    window = batch_size * 10  # plain spans are a fraction of each range; keeps each statement short either way
+    while low < top:
+        result = conn.execute(
+            text("DELETE FROM spans WHERE seq > :low AND seq <= :high AND component IS NULL AND start_ns < :cut"),
+            {"low": low, "high": low + window, "cut": cutoff_ns},
+        )
+        conn.commit()
+        deleted += result.rowcount or 0
+        batches += 1
+        low += window
+        if on_batch is not None:
+            on_batch()
+    return deleted, batches
+
+
+def apply_retention(
+    engine: Engine,
+    policy: Policy,
+    now_ns: int | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    with_ids: bool = False,
+    on_batch: Callable[[], None] | None = None,
+) -> PurgeResult:
+    """Plan, then delete the plan in batches of ``batch_size`` runs (each committed on its own).
+
+    ``on_batch`` is called between batches, outside any transaction (progress; tests interleave ingest there).
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    with engine.connect() as conn:
+        try:
+            used = prepare(conn, policy, now_ns)
+            plan = summarise(conn, policy, used, with_ids=with_ids)
+            conn.commit()  # the scratch table is this session's; the plan's reads end here
+            result = PurgeResult(plan=plan, deleted_ids=[] if with_ids else None)
+            after: tuple[int, str] | None = None
+            while True:
+                page = text(
+                    f"SELECT start_ns, span_id FROM {SCRATCH} WHERE reason IS NULL"
+                    + (" AND (start_ns < :s OR (start_ns = :s AND span_id < :i))" if after else "")
+                    + " ORDER BY start_ns DESC, span_id DESC LIMIT :n"
+                )
+                params: dict[str, object] = {"n": batch_size}
+                if after:
+                    params.update(s=after[0], i=after[1])
+                rows = conn.execute(page, params).all()
+                if not rows:
+                    conn.commit()
+                    break
+                after = (rows[-1][0], rows[-1][1])
+                going = _delete_batch(conn, [r[1] for r in rows])
+                conn.commit()
+                result.runs_deleted += len(going)
+                result.batches += 1
+                if result.deleted_ids is not None:
+                    result.deleted_ids.extend(going)
+                if on_batch is not None:
+                    on_batch()
+            result.kept_late = conn.execute(
+                text(f"SELECT count(*) FROM {SCRATCH} WHERE reason = '{LATE}'")
+            ).scalar_one()
+            conn.commit()
+            if plan.spans_cutoff_ns is not None:
+                spans, batches = _purge_spans(conn, plan.spans_cutoff_ns, batch_size, on_batch)
+                result.spans_deleted += spans
+                result.batches += batches
+            return result
+        finally:
+            conn.rollback()
+            conn.execute(text(f"DROP TABLE IF EXISTS {SCRATCH}"))
+            conn.commit()
