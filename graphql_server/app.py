@@ -23,6 +23,7 @@ from graphql_server.auth.session_routes import session_routes
 from graphql_server.graphql_routes import graphql_routes
 from graphql_server.openlineage.routes import openlineage_routes
 from graphql_server.otlp.routes import otlp_routes
+from graphql_server.retention_schedule import retention_schedule, schedule_from_env
 from graphql_server.settings import ServerSettings
 from graphql_server.ui_routes import ui_routes
 from mltrace_otel.store.engine import get_engine
@@ -47,9 +48,12 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": store.dialect.name})
 
+    schedule = schedule_from_env()  # a bad retention setting stops the start, with its reason
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
+        async with retention_schedule(store, schedule):
+            yield
         store.dispose()
 
     routes: list[BaseRoute] = [

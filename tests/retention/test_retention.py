@@ -233,3 +233,27 @@ def test_cli_pin_plan_apply(engine: Engine, db_url: str) -> None:
     assert missing.exit_code == 1 and "no output 'no-such-output'" in missing.output
     bad = runner.invoke(app, ["--database-url", db_url, "retention", "plan", "--policy", "*=soon"])
     assert bad.exit_code == 2 and "not a duration" in bad.output
+
+
+def test_the_server_purges_on_a_schedule(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from starlette.testclient import TestClient
+
+    from graphql_server.app import create_app
+    from graphql_server.settings import ServerSettings
+
+    today = (time.time_ns() - BASE_NS) / 1e9 / DAY
+    kept, old = _run("a", today, outputs=("new",)), _run("a", 1, outputs=("old",))
+    ingest_spans(engine, [kept, old])
+    monkeypatch.setenv("MLTRACE_RETENTION", "*=30d")
+    monkeypatch.setenv("MLTRACE_RETENTION_INTERVAL_S", "0.2")
+    with TestClient(create_app(ServerSettings(database_url=db_url), engine=engine)):
+        deadline = time.monotonic() + 120  # a hang detector, not a timing assertion
+        while old.span_id in _ids(engine):
+            assert time.monotonic() < deadline, "the scheduled purge never ran"
+            time.sleep(0.1)
+    assert _ids(engine) == {kept.span_id}
+    monkeypatch.setenv("MLTRACE_RETENTION_INTERVAL_S", "soon")
+    with pytest.raises(ConfigError, match="not a number"):
+        create_app(ServerSettings(database_url=db_url), engine=engine)

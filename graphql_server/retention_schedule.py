@@ -1,0 +1,94 @@
+"""The server applies the retention policy on a schedule (``MLTRACE_RETENTION_INTERVAL_S``), off the event loop.
+
+Replicas on one Postgres each run the schedule; a session advisory lock lets one purge at a time and the others
+skip that round (they would only find nothing to delete, after waiting for the edge lock batch by batch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import Engine, text
+from starlette.concurrency import run_in_threadpool
+
+from graphql_server.database import suppressed
+from mltrace_otel.config import ConfigError
+from mltrace_otel.retention.policy import Policy, policy_from_env
+
+log = logging.getLogger(__name__)
+
+_PURGE_LOCK_KEY = 7_420_170_017
+
+
+def schedule_from_env() -> tuple[Policy, float] | None:
+    """(policy, interval) when the server should purge on its own; None when it should not. Bad values raise."""
+    raw = os.environ.get("MLTRACE_RETENTION_INTERVAL_S") or ""
+    if not raw:
+        return None
+    try:
+        interval = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"MLTRACE_RETENTION_INTERVAL_S={raw!r} is not a number of seconds") from exc
+    if interval <= 0:
+        raise ConfigError(f"MLTRACE_RETENTION_INTERVAL_S={raw!r} must be positive")
+    policy = policy_from_env()
+    if policy.empty:
+        raise ConfigError("MLTRACE_RETENTION_INTERVAL_S is set but no policy is: set MLTRACE_RETENTION(_FILE)")
+    return policy, interval
+
+
+def purge_once(engine: Engine, policy: Policy) -> int | None:
+    """One round; the number of runs deleted, or None when another replica holds the purge."""
+    from opentelemetry import context as otel_context
+
+    from mltrace_otel.retention.purge import apply_retention
+
+    token = suppressed()
+    try:
+        with engine.connect() as lock:
+            if engine.dialect.name == "postgresql":
+                if not lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PURGE_LOCK_KEY}).scalar_one():
+                    return None
+                lock.commit()
+            try:
+                result = apply_retention(engine, policy)
+            finally:
+                if engine.dialect.name == "postgresql":
+                    lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PURGE_LOCK_KEY})
+                    lock.commit()
+        log.info(
+            "retention: deleted %d runs and %d plain spans (%d kept for lineage)",
+            result.runs_deleted,
+            result.spans_deleted,
+            sum(result.plan.protected.values()) + result.kept_late,
+        )
+        return result.runs_deleted
+    finally:
+        otel_context.detach(token)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def retention_schedule(engine: Engine, schedule: tuple[Policy, float] | None) -> AsyncIterator[None]:
+    """Purge every interval while the app runs (nothing when no schedule is configured)."""
+    if schedule is None:
+        yield
+        return
+    policy, interval = schedule
+
+    async def forever() -> None:
+        while True:
+            try:
+                await run_in_threadpool(purge_once, engine, policy)
+            except Exception:  # the database went away: the next round tries again
+                log.exception("retention: the scheduled purge failed; next try in %.0f s", interval)
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(forever())
+    try:
+        yield
+    finally:
+        task.cancel()
