@@ -113,26 +113,25 @@ def _run(
     )
 
 
-def industry_runs(n_runs: int, *, seed: int = 1, start_ns: int = EPOCH_NS, inference_per_cycle: int = 6) -> Dataset:
-    """About ``n_runs`` component runs (whole cycles of 4 + ``inference_per_cycle`` runs), an hour apart."""
+def iter_industry_cycles(
+    n_runs: int, *, seed: int = 1, start_ns: int = EPOCH_NS, inference_per_cycle: int = 6
+) -> Iterator[tuple[list[SpanRecord], list[str]]]:
+    """About ``n_runs`` component runs (whole cycles of 4 + ``inference_per_cycle`` runs), an hour apart, one
+    cycle at a time: (its spans, its prediction outputs). Streams: nothing of earlier cycles is kept but the
+    last few names (bounded memory at any ``n_runs``)."""
     ids = _Ids(seed)
     per_cycle = 4 + inference_per_cycle
     cycles = max(1, -(-n_runs // per_cycle))
-    records: list[SpanRecord] = []
-    finals: list[str] = []
     features_window: list[str] = []
     model: str | None = None
+    git = ""
     rng = random.Random(seed + 1)
     for cycle in range(cycles):
         t = start_ns + cycle * HOUR_NS
         day = f"{cycle:05d}"
         trace_id = ids.trace()
         root = ids.span()
-        git = (
-            f"{rng.getrandbits(160):040x}"
-            if cycle % 50 == 0 or cycle == 0
-            else records[-1].attributes[semconv.GIT_HASH]
-        )
+        git = f"{rng.getrandbits(160):040x}" if cycle % 50 == 0 or cycle == 0 else git
         common = {"service": "nightly-pipeline", "git_hash": git}
         raw, clean, features = f"s3://lake/raw/{day}.parquet", f"data/clean/{day}.parquet", f"features/{day}.parquet"
         steps = [
@@ -169,6 +168,7 @@ def industry_runs(n_runs: int, *, seed: int = 1, start_ns: int = EPOCH_NS, infer
             )
         )
         model = new_model
+        finals: list[str] = []
         for k in range(inference_per_cycle):
             predictions = f"predictions/{day}-{k}.csv"
             steps.append(
@@ -188,22 +188,32 @@ def industry_runs(n_runs: int, *, seed: int = 1, start_ns: int = EPOCH_NS, infer
             )
             finals.append(predictions)
         end = max(s.end_ns for s in steps)
-        records.append(
-            SpanRecord(
-                trace_id=trace_id,
-                span_id=root,
-                parent_span_id=None,
-                name="pipeline",
-                kind="INTERNAL",
-                start_ns=t,
-                end_ns=end + SECOND_NS,
-                status_code="OK",
-                attributes={"pipeline.cycle": cycle},
-                resource={"service.name": "nightly-pipeline"},
-            )
+        root_span = SpanRecord(
+            trace_id=trace_id,
+            span_id=root,
+            parent_span_id=None,
+            name="pipeline",
+            kind="INTERNAL",
+            start_ns=t,
+            end_ns=end + SECOND_NS,
+            status_code="OK",
+            attributes={"pipeline.cycle": cycle},
+            resource={"service.name": "nightly-pipeline"},
         )
-        records.extend(steps)
-    return Dataset(records=records, final_outputs=finals, run_count=cycles * per_cycle)
+        yield [root_span, *steps], finals
+
+
+def industry_runs(n_runs: int, *, seed: int = 1, start_ns: int = EPOCH_NS, inference_per_cycle: int = 6) -> Dataset:
+    """About ``n_runs`` component runs (whole cycles of 4 + ``inference_per_cycle`` runs), an hour apart."""
+    records: list[SpanRecord] = []
+    finals: list[str] = []
+    for spans, predictions in iter_industry_cycles(
+        n_runs, seed=seed, start_ns=start_ns, inference_per_cycle=inference_per_cycle
+    ):
+        records.extend(spans)
+        finals.extend(predictions)
+    per_cycle = 4 + inference_per_cycle
+    return Dataset(records=records, final_outputs=finals, run_count=len(finals) // inference_per_cycle * per_cycle)
 
 
 def fan_in_dag(*, shards: int = 124, seed: int = 2, start_ns: int = EPOCH_NS - 24 * HOUR_NS) -> Dataset:
