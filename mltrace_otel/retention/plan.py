@@ -152,6 +152,9 @@ def prepare(conn: Connection, policy: Policy, now_ns: int | None = None) -> int:
     _create_scratch(conn)
     _mark_expired(conn, policy, now_ns)
     protect(conn)
+    # A purge pages newest first and finds each batch by reason: index lookups, not a scan per batch.
+    conn.execute(text(f"CREATE INDEX {SCRATCH}_reason ON {SCRATCH} (reason)"))
+    conn.execute(text(f"CREATE INDEX {SCRATCH}_newest ON {SCRATCH} (start_ns, span_id)"))
     return now_ns
 
 
