@@ -4,7 +4,7 @@ Newest first, so a run's consumers go before it does. Each batch takes the edge 
 lineage (store/edges.py) and re-checks its runs under it: a run that started depending on one since the plan (a
 new consumer read its output), or an output flagged or pinned since, keeps that run and everything upstream of
 it. Ingest therefore waits at most one batch, and can never link a new run to a producer being deleted.
-Plain spans older than the spans rule go afterwards, in primary-key ranges.
+Then the arrival numbers of deleted runs, and plain spans older than the spans rule, in primary-key ranges.
 """
 
 from __future__ import annotations
@@ -94,6 +94,29 @@ def _purge_spans(
     return deleted, batches
 
 
+def _purge_arrivals(conn: Connection, batch_size: int, on_batch: Callable[[], None] | None) -> int:
+    """Arrival numbers of runs that are gone (subscribers skip them anyway), by ranges of the primary key."""
+    top = conn.execute(text("SELECT coalesce(max(seq), 0) FROM run_arrivals")).scalar_one()
+    conn.rollback()
+    batches = 0
+    low = 0
+    window = batch_size * 10
+    while low < top:
+        conn.execute(
+            text(
+                "DELETE FROM run_arrivals WHERE seq > :low AND seq <= :high AND NOT EXISTS "
+                "(SELECT 1 FROM spans s WHERE s.span_id = run_arrivals.span_id)"
+            ),
+            {"low": low, "high": low + window},
+        )
+        conn.commit()
+        batches += 1
+        low += window
+        if on_batch is not None:
+            on_batch()
+    return batches
+
+
 def apply_retention(
     engine: Engine,
     policy: Policy,
@@ -142,6 +165,8 @@ def apply_retention(
                 text(f"SELECT count(*) FROM {SCRATCH} WHERE reason = '{LATE}'")
             ).scalar_one()
             conn.commit()
+            if result.runs_deleted:
+                result.batches += _purge_arrivals(conn, batch_size, on_batch)
             if plan.spans_cutoff_ns is not None:
                 spans, batches = _purge_spans(conn, plan.spans_cutoff_ns, batch_size, on_batch)
                 result.spans_deleted += spans
