@@ -107,6 +107,9 @@ _LATEST_PRODUCER = (
 BATCH = "batch"  # the runs a purge is deleting now (see purge.py)
 
 
+_NEW_LATE = "late_new"  # marked in this batch's re-check, before its upstream is walked
+
+
 def protect(conn: Connection, *, batch: bool = False) -> None:
     """Mark (with a reason) every scratch run that must stay: producers of flagged or pinned outputs, producers
     of runs that stay, and everything upstream of those.
@@ -115,35 +118,40 @@ def protect(conn: Connection, *, batch: bool = False) -> None:
     consumers that arrived since the plan protect them (LATE), and everything upstream of them that is still
     here, pending or in this batch."""
     pending = f"reason = '{BATCH}'" if batch else "reason IS NULL"
+    marked = 0
     for reason, source, pointer in (
         (FLAGGED, "io_pointers p WHERE p.flagged", "p.name"),
         (PINNED, "pins p", "p.pointer"),
     ):
-        conn.execute(
+        marked += conn.execute(
             text(
-                f"UPDATE {SCRATCH} SET reason = '{LATE if batch else reason}' WHERE {pending} AND span_id IN "
+                f"UPDATE {SCRATCH} SET reason = '{_NEW_LATE if batch else reason}' WHERE {pending} AND span_id IN "
                 f"(SELECT {_LATEST_PRODUCER.format(pointer=pointer)} FROM {source})"
             )
-        )
+        ).rowcount
     # A consumer that is not going with it stays (or arrived since the plan): its producers stay.
-    conn.execute(
+    marked += conn.execute(
         text(
-            f"UPDATE {SCRATCH} SET reason = '{LATE if batch else DEPENDED_ON}' WHERE {pending} AND EXISTS "
+            f"UPDATE {SCRATCH} SET reason = '{_NEW_LATE if batch else DEPENDED_ON}' WHERE {pending} AND EXISTS "
             f"(SELECT 1 FROM run_edges e WHERE e.producer_id = {SCRATCH}.span_id AND NOT EXISTS "
             f"(SELECT 1 FROM {SCRATCH} d WHERE d.span_id = e.consumer_id AND d.{pending}))"
         )
-    )
+    ).rowcount
+    if batch and not marked:
+        return  # nothing new to keep: no upstream walk (the usual case)
     # Upstream of anything protected stays too (UNION: the cycle guard, as in the lineage walk).
-    start = f"reason = '{LATE}'" if batch else f"reason IS NOT NULL AND reason <> '{DELETED}'"
+    start = f"reason = '{_NEW_LATE}'" if batch else f"reason IS NOT NULL AND reason <> '{DELETED}'"
     still_here = f"(reason IS NULL OR reason = '{BATCH}')" if batch else "reason IS NULL"
     conn.execute(
         text(
-            f"UPDATE {SCRATCH} SET reason = '{LATE if batch else UPSTREAM}' WHERE {still_here} AND span_id IN ("
+            f"UPDATE {SCRATCH} SET reason = '{_NEW_LATE if batch else UPSTREAM}' WHERE {still_here} AND span_id IN ("
             f"WITH RECURSIVE up(id) AS (SELECT span_id FROM {SCRATCH} WHERE {start} "
             f"UNION SELECT e.producer_id FROM run_edges e JOIN up ON e.consumer_id = up.id "
             f"JOIN {SCRATCH} d ON d.span_id = e.producer_id) SELECT id FROM up)"
         )
     )
+    if batch:
+        conn.execute(text(f"UPDATE {SCRATCH} SET reason = '{LATE}' WHERE reason = '{_NEW_LATE}'"))
 
 
 def prepare(conn: Connection, policy: Policy, now_ns: int | None = None) -> int:

@@ -172,8 +172,10 @@ def test_plan_equals_apply_and_leaves_no_orphan(engine: Engine) -> None:
 
 
 def test_ingest_goes_on_during_a_purge_and_new_dependents_keep_their_producers(engine: Engine) -> None:
-    old = [_run("old", 1 + i / 100, outputs=(f"old/{i}",)) for i in range(60)]
-    ingest_spans(engine, old)
+    # The three oldest read a seed run each: when they come to be depended on, their seeds must stay too.
+    seeds = [_run("seed", 0.5, outputs=(f"seed/{i}",)) for i in range(3)]
+    old = [_run("old", 1 + i / 100, (f"seed/{i}",) if i < 3 else (), (f"old/{i}",)) for i in range(60)]
+    ingest_spans(engine, [*seeds, *old])
     stored: list[str] = []
     progress = threading.Condition()
     done = threading.Event()
@@ -209,8 +211,8 @@ def test_ingest_goes_on_during_a_purge_and_new_dependents_keep_their_producers(e
             writer.join(60)
     remaining = _ids(engine)
     assert set(stored) <= remaining  # every run ingested during the purge is there
-    # The three oldest runs came to be depended on during the purge: kept; every other old run went.
-    assert {r.span_id for r in old[:3]} <= remaining and result.kept_late == 3
+    # The three oldest runs came to be depended on during the purge: kept with their seeds; every other old run went.
+    assert {r.span_id for r in [*seeds, *old[:3]]} <= remaining and result.kept_late == 6
     assert not {r.span_id for r in old[3:]} & remaining and result.runs_deleted == 57
     assert result.batches >= 13 and seen >= 12  # 12 batches of runs, then ranges of arrival numbers
     assert _dangling_edges(engine) == 0
