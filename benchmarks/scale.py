@@ -191,12 +191,14 @@ def ui_first_paint(base: str, repeat: int) -> float | None:
     return statistics.median(times)
 
 
-def measure_store(url: str, requests: int, ui: bool) -> dict[str, tuple[float, float]]:
+def measure_store(url: str, requests: int, ui: bool, skip: set[str]) -> dict[str, tuple[float, float]]:
     """query -> (p50 ms, p95 ms)."""
     results: dict[str, tuple[float, float]] = {}
     dag_output = fan_in_dag().final_outputs[0]
     with served(url, {"MLTRACE_INTROSPECTION": "true"}) as (base, server):
         for name, (query, variables) in scale_queries(dag_output).items():
+            if name.split(" ")[0] in skip:
+                continue
             if name in SLOW:
                 p50 = p95 = _time_slow(base, url, query, SLOW[name])
             else:
@@ -312,13 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per query")
     parser.add_argument("--no-ui", action="store_true", help="skip the browser's first paint")
     parser.add_argument("--purge-days", type=float, default=0, help="also purge runs older than this, under load")
+    parser.add_argument("--skip", default="", help="queries not to measure, comma-separated (e.g. review)")
     args = parser.parse_args(argv)
+    skip = {name.strip() for name in args.skip.split(",") if name.strip()}
 
     print(f"baseline: {args.baseline_runs:,} runs", flush=True)
     with fresh_pg("mltrace_scale_base") as (url, engine):
         fill(engine, args.baseline_runs)
         engine.dispose()
-        base = measure_store(url, args.requests, not args.no_ui)
+        base = measure_store(url, args.requests, not args.no_ui, skip)
 
     print(f"scale: {args.runs:,} runs, streamed", flush=True)
     with fresh_pg("mltrace_scale") as (url, engine):
@@ -326,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         rss = _rss_mib()
         tables, indexes = bytes_by_table(engine, stored)
         engine.dispose()
-        big = measure_store(url, args.requests, not args.no_ui)
+        big = measure_store(url, args.requests, not args.no_ui, skip)
         purge_rows = purge_under_load(url, engine, args.runs, args.purge_days, args.requests) if args.purge_days else []
 
     rows: list[list[object]] = []
