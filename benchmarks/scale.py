@@ -191,7 +191,9 @@ def ui_first_paint(base: str, repeat: int) -> float | None:
     return statistics.median(times)
 
 
-def measure_store(url: str, requests: int, ui: bool, skip: set[str]) -> dict[str, tuple[float, float]]:
+def measure_store(
+    url: str, requests: int, ui: bool, skip: set[str], slow_limit_s: float | None = None
+) -> dict[str, tuple[float, float]]:
     """query -> (p50 ms, p95 ms)."""
     results: dict[str, tuple[float, float]] = {}
     dag_output = fan_in_dag().final_outputs[0]
@@ -200,7 +202,7 @@ def measure_store(url: str, requests: int, ui: bool, skip: set[str]) -> dict[str
             if name.split(" ")[0] in skip:
                 continue
             if name in SLOW:
-                p50 = p95 = _time_slow(base, url, query, SLOW[name])
+                p50 = p95 = _time_slow(base, url, query, slow_limit_s or SLOW[name])
             else:
                 p50, p95, _, _ = measure(base, server, query, variables, requests)
             results[name] = (p50, p95)
@@ -314,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per query")
     parser.add_argument("--no-ui", action="store_true", help="skip the browser's first paint")
     parser.add_argument("--purge-days", type=float, default=0, help="also purge runs older than this, under load")
+    parser.add_argument("--review-limit-s", type=float, default=None, help="give up on review after this long")
     parser.add_argument("--skip", default="", help="queries not to measure, comma-separated (e.g. review)")
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
@@ -322,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     with fresh_pg("mltrace_scale_base") as (url, engine):
         fill(engine, args.baseline_runs)
         engine.dispose()
-        base = measure_store(url, args.requests, not args.no_ui, skip)
+        base = measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
 
     print(f"scale: {args.runs:,} runs, streamed", flush=True)
     with fresh_pg("mltrace_scale") as (url, engine):
@@ -330,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         rss = _rss_mib()
         tables, indexes = bytes_by_table(engine, stored)
         engine.dispose()
-        big = measure_store(url, args.requests, not args.no_ui, skip)
+        big = measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
         purge_rows = purge_under_load(url, engine, args.runs, args.purge_days, args.requests) if args.purge_days else []
 
     rows: list[list[object]] = []
