@@ -9,6 +9,7 @@ Then the arrival numbers of deleted runs, and plain spans older than the spans r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -125,13 +126,18 @@ def apply_retention(
     batch_size: int = DEFAULT_BATCH,
     with_ids: bool = False,
     on_batch: Callable[[], None] | None = None,
+    pause_ratio: float = 0.0,
 ) -> PurgeResult:
     """Plan, then delete the plan in batches of ``batch_size`` runs (each committed on its own).
 
     ``on_batch`` is called between batches, outside any transaction (progress; tests interleave ingest there).
+    ``pause_ratio``: after each batch, rest ``pause_ratio`` times as long as it took (1.0: the purge works at most
+    half the time), leaving the machine to ingest and queries.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    if pause_ratio < 0:
+        raise ValueError("pause_ratio must not be negative")
     with engine.connect() as conn:
         try:
             used = prepare(conn, policy, now_ns)
@@ -153,8 +159,11 @@ def apply_retention(
                     conn.commit()
                     break
                 after = (rows[-1][0], rows[-1][1])
+                began = time.perf_counter()
                 going = _delete_batch(conn, [r[1] for r in rows])
                 conn.commit()
+                if pause_ratio > 0:
+                    time.sleep((time.perf_counter() - began) * pause_ratio)
                 result.runs_deleted += len(going)
                 result.batches += 1
                 if result.deleted_ids is not None:

@@ -232,7 +232,7 @@ def test_cli_pin_plan_apply(engine: Engine, db_url: str) -> None:
     planned = json.loads(invoke("retention", "plan", "--policy", "*=1d", "--json"))
     assert planned["runs_to_delete"] == 1 and planned["runs_kept_for_lineage"] == {"pinned": 1}
     assert "runs to delete" in invoke("retention", "plan", "--policy", "*=1d")
-    applied = json.loads(invoke("retention", "apply", "--policy", "*=1d", "--json"))
+    applied = json.loads(invoke("retention", "apply", "--policy", "*=1d", "--pause-ratio", "0.5", "--json"))
     assert applied["runs_deleted"] == 1
     missing = runner.invoke(app, ["--database-url", db_url, "pin", "no-such-output"])
     assert missing.exit_code == 1 and "no output 'no-such-output'" in missing.output

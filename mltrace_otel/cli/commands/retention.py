@@ -112,6 +112,12 @@ def apply(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, metavar="N", help="Runs deleted per transaction.")
     ] = 1_000,
+    pause_ratio: Annotated[
+        float,
+        typer.Option(
+            "--pause-ratio", min=0, metavar="R", help="Rest R times as long as each batch took (1: half speed)."
+        ),
+    ] = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Delete what the policy lets go, in small batches that ingest and queries never wait long for."""
@@ -119,7 +125,7 @@ def apply(
 
     rules = _policy(policy, file)
     with _engine(ctx, "retention apply") as engine:
-        result = apply_retention(engine, rules, batch_size=batch_size)
+        result = apply_retention(engine, rules, batch_size=batch_size, pause_ratio=pause_ratio)
     view = {
         **_plan_view(result.plan),
         "runs_deleted": result.runs_deleted,
