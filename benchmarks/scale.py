@@ -44,10 +44,10 @@ from benchmarks.server import served
 from benchmarks.stores import PG_URL, _recreate_pg_database
 from benchmarks.table import print_table
 from mltrace_otel.queries.pointers import set_flag
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.engine import create_store_engine
 from mltrace_otel.store.ingest import ingest_spans
 from mltrace_otel.store.migrate import upgrade
-from mltrace_otel.store.span_record import SpanRecord
 
 BATCH_SPANS = 2_000
 FLAGGED = 500

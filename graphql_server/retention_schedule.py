@@ -1,7 +1,7 @@
 """The server applies the retention policy on a schedule (``MLTRACE_RETENTION_INTERVAL_S``), off the event loop.
 
-Replicas on one Postgres each run the schedule; a session advisory lock lets one purge at a time and the others
-skip that round (they would only find nothing to delete, after waiting for the edge lock batch by batch).
+Replicas on one Postgres each run the schedule; one purges at a time and the others skip that round
+(``apply_retention_alone``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from graphql_server.database import suppressed
@@ -20,8 +20,6 @@ from mltrace_otel.config import ConfigError
 from mltrace_otel.retention.policy import Policy, policy_from_env
 
 log = logging.getLogger(__name__)
-
-_PURGE_LOCK_KEY = 7_420_170_017
 
 
 def schedule_from_env() -> tuple[Policy, float] | None:
@@ -45,31 +43,23 @@ def purge_once(engine: Engine, policy: Policy) -> int | None:
     """One round; the number of runs deleted, or None when another replica holds the purge."""
     from opentelemetry import context as otel_context
 
-    from mltrace_otel.retention.purge import apply_retention
+    from mltrace_otel.retention.purge import apply_retention_alone
 
     token = suppressed()
     try:
-        with engine.connect() as lock:
-            if engine.dialect.name == "postgresql":
-                if not lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PURGE_LOCK_KEY}).scalar_one():
-                    return None
-                lock.commit()
-            try:
-                # In the background of a serving process: work at most half the time.
-                result = apply_retention(engine, policy, pause_ratio=1.0)
-            finally:
-                if engine.dialect.name == "postgresql":
-                    lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PURGE_LOCK_KEY})
-                    lock.commit()
-        log.info(
-            "retention: deleted %d runs and %d plain spans (%d kept for lineage)",
-            result.runs_deleted,
-            result.spans_deleted,
-            sum(result.plan.protected.values()) + result.kept_late,
-        )
-        return result.runs_deleted
+        # In the background of a serving process: work at most half the time.
+        result = apply_retention_alone(engine, policy, pause_ratio=1.0)
     finally:
         otel_context.detach(token)  # type: ignore[arg-type]
+    if result is None:
+        return None
+    log.info(
+        "retention: deleted %d runs and %d plain spans (%d kept for lineage)",
+        result.runs_deleted,
+        result.spans_deleted,
+        sum(result.plan.protected.values()) + result.kept_late,
+    )
+    return result.runs_deleted
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select
 
-from mltrace_otel.queries.errors import NotFound
+from mltrace_otel.errors import NotFound
 from mltrace_otel.store.models import io_pointers, pins
 from mltrace_otel.store.upsert import dialect_insert
 
@@ -22,7 +22,7 @@ class Pin:
 def pin(conn: Connection, pointer: str, note: str | None = None) -> Pin:
     """Pin a known output (pinning twice keeps the first pin and its note)."""
     if conn.execute(select(io_pointers.c.name).where(io_pointers.c.name == pointer)).first() is None:
-        raise NotFound("output", pointer, "pin an output some run wrote (see `mltrace recent`)")
+        raise NotFound("output", pointer, "no run wrote it")
     conn.execute(
         dialect_insert(conn, pins).values(pointer=pointer, pinned_ns=time.time_ns(), note=note).on_conflict_do_nothing()
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, text
 
@@ -185,3 +186,25 @@ def apply_retention(
             conn.rollback()
             conn.execute(text(f"DROP TABLE IF EXISTS {SCRATCH}"))
             conn.commit()
+
+
+# Any constant shared by every mltrace-otel process: one purge at a time per Postgres database.
+_PURGE_LOCK_KEY = 7_420_170_017
+
+
+def apply_retention_alone(engine: Engine, policy: Policy, **options: Any) -> PurgeResult | None:
+    """:func:`apply_retention` unless another process is purging this database already (then None at once).
+
+    For replicas that each run the schedule: they would only find nothing to delete, after waiting for the edge
+    lock batch by batch. SQLite has one writer at a time anyway."""
+    if engine.dialect.name != "postgresql":
+        return apply_retention(engine, policy, **options)
+    with engine.connect() as lock:
+        if not lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PURGE_LOCK_KEY}).scalar_one():
+            return None
+        lock.commit()
+        try:
+            return apply_retention(engine, policy, **options)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PURGE_LOCK_KEY})
+            lock.commit()

@@ -20,8 +20,8 @@ from mltrace_otel.retention.pins import pin, unpin
 from mltrace_otel.retention.plan import plan_retention
 from mltrace_otel.retention.policy import Limits, load_policy_file, parse_policy
 from mltrace_otel.retention.purge import apply_retention
+from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
-from mltrace_otel.store.span_record import SpanRecord
 from tests.helpers import new_span_id, run_record
 
 DAY = 86_400
