@@ -1,7 +1,7 @@
 """pins: outputs whose lineage retention keeps
 
 Revision ID: i17_retention
-Revises: i12_checks
+Revises: i13_auth
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i17_retention"
-down_revision = "i12_checks"
+down_revision = "i13_auth"
 branch_labels = None
 depends_on = None
 
