@@ -8,7 +8,7 @@ export function Failure({ run }: { run: RunDetail }) {
   return (
     <div className="inspector-failure" data-testid="exceptions">
       {exceptions.map((e, i) => {
-        const attrs = e.attributes ?? {};
+        const attrs = e.attributes;
         const type = typeof attrs["exception.type"] === "string" ? attrs["exception.type"] : "exception";
         const message = typeof attrs["exception.message"] === "string" ? attrs["exception.message"] : "";
         const trace = typeof attrs["exception.stacktrace"] === "string" ? attrs["exception.stacktrace"] : null;
