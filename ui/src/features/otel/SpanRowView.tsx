@@ -1,3 +1,4 @@
+import type { CSSProperties } from "react";
 import type { SpanRow } from "../../api/operations";
 import { formatDuration } from "../../format";
 import { type FlatSpan, type SpanNode, type SpanTree, barGeometry, descendantCount } from "../../model/otel/spanTree";
@@ -62,10 +63,24 @@ export function SpanRowView({ node, top, tree, open, selected, select, toggle }:
       </div>
       <div className="waterfall-time-col">
         <div className="span-bar" style={{ left: `${leftPct}%`, width: `${widthPct}%` }} />
-        <span className="span-duration" style={{ left: `${Math.min(leftPct + widthPct, 92)}%` }}>
+        <span className={`span-duration ${labelPlace(leftPct, widthPct)}`} style={labelStyle(leftPct, widthPct)}>
           {formatDuration(span.durationMs)}
         </span>
       </div>
     </div>
   );
+}
+
+/** The duration label goes after the bar; a bar reaching the right edge carries it inside (light on the bar's
+ *  colour) when wide enough, else it goes before the bar: never dark text on the bar. */
+function labelPlace(leftPct: number, widthPct: number): "after" | "inside" | "before" {
+  if (leftPct + widthPct <= 88) return "after";
+  return widthPct >= 12 ? "inside" : "before";
+}
+
+function labelStyle(leftPct: number, widthPct: number): CSSProperties {
+  const place = labelPlace(leftPct, widthPct);
+  if (place === "after") return { left: `${leftPct + widthPct}%` };
+  if (place === "inside") return { right: `${100 - leftPct - widthPct}%` };
+  return { right: `${100 - leftPct}%` };
 }

@@ -116,7 +116,7 @@ function TimelineHeader({ totalMs }: { totalMs: number }) {
       <div className="waterfall-time-col">
         {ticks.map((t) => (
           <span key={t} className="tick" style={{ left: `${totalMs ? (t / totalMs) * 100 : 0}%` }}>
-            {formatDuration(t)}
+            {t === 0 ? "0" : formatDuration(t)}
           </span>
         ))}
       </div>
