@@ -4,11 +4,12 @@ them from a CDN)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from graphql_server.ui_routes import STATIC_DIR
-
-PAGE = STATIC_DIR / "graphiql.html"
+# In the UI's build (graphql_server/static, which ui_routes serves at /): its second page.
+PAGE = Path(__file__).parent / "static" / "graphiql.html"
 
 NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mltrace: GraphQL playground not built</title></head>

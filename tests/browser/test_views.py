@@ -269,3 +269,21 @@ def test_lineage_is_keyboard_friendly(page: Page, ui_store: UiStore) -> None:
     node.focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"/run/{ui_store.industry.train}$"))
+
+
+def test_at_phone_width_the_command_bar_leaves_the_navigation_visible(page: Page, ui_store: UiStore) -> None:
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.goto("/")
+    bar = page.get_by_test_id("command-input").bounding_box()
+    assert bar is not None
+    for link in page.locator(".nav-link").all():
+        box = link.bounding_box()
+        assert box is not None
+        overlaps = not (
+            box["x"] + box["width"] <= bar["x"]
+            or bar["x"] + bar["width"] <= box["x"]
+            or box["y"] + box["height"] <= bar["y"]
+            or bar["y"] + bar["height"] <= box["y"]
+        )
+        assert not overlaps, f"{link.text_content()} lies under the command bar"
+        expect(link).to_be_in_viewport()
