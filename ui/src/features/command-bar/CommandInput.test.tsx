@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, screen, within } from "@testing-library/react";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Catalog } from "../../model/commands/complete";
@@ -51,7 +51,8 @@ describe("the command bar", () => {
     await user.keyboard("{Tab}");
     expect(bar.value).toBe("history train");
     await user.keyboard("{Enter}");
-    expect(where()).toBe("/history/train");
+    // The route changes after the command ran (it may await a mutation), in a render React schedules itself.
+    await waitFor(() => expect(where()).toBe("/history/train"));
     expect(document.activeElement).not.toBe(bar);
   });
 
@@ -95,7 +96,7 @@ describe("the command bar", () => {
       await user.clear(bar);
       await user.type(bar, `${line}{Enter}`);
     }
-    expect(where()).toBe("/tag/nightly");
+    await waitFor(() => expect(where()).toBe("/tag/nightly"));
     await user.click(bar);
     await user.clear(bar);
     await user.keyboard("{ArrowUp}");
