@@ -17,7 +17,10 @@ FROM python:3.11-slim-bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    MLTRACE_HOME=/data
+    MLTRACE_HOME=/data \
+    MLTRACE_AUTH=keys
+# keys mode: the image listens on 0.0.0.0, where an open server would let anyone rewrite flags (and where
+# `mltrace serve` refuses off mode without --insecure).
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mltrace_otel/ mltrace_otel/
