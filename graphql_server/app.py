@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from graphql_server.auth.session_routes import session_routes
 from graphql_server.graphql_routes import graphql_routes
+from graphql_server.monitoring.routes import monitoring_routes
 from graphql_server.openlineage.routes import openlineage_routes
 from graphql_server.otlp.routes import otlp_routes
 from graphql_server.retention_schedule import retention_schedule, schedule_from_env
@@ -62,6 +63,7 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
         *otlp_routes(settings, store),
         *openlineage_routes(settings, store),
         *session_routes(settings, store),
+        *monitoring_routes(settings, store),
         *ui_routes(),  # last: its catch-all serves the single-page app's client-side routes
     ]
     middleware = []

@@ -71,6 +71,15 @@ _EXPORTS = {
     "NotFound": "mltrace_otel.queries.errors",
     "InvalidArgument": "mltrace_otel.queries.errors",
     "ConfigError": "mltrace_otel.config",
+    # monitoring: outputs, feedback, metrics (mltrace's Task API)
+    "log_output": "mltrace_otel.monitoring.emit",
+    "log_outputs": "mltrace_otel.monitoring.emit",
+    "log_feedback": "mltrace_otel.monitoring.emit",
+    "log_feedbacks": "mltrace_otel.monitoring.emit",
+    "flush_logs": "mltrace_otel.monitoring.emit",
+    "Task": "mltrace_otel.monitoring.task",
+    "Metric": "mltrace_otel.monitoring.task",
+    "supported_sklearn_metrics": "mltrace_otel.monitoring.task",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -14,7 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER_STACK = ("graphql_server", "strawberry", "starlette", "uvicorn", "graphql")
 # Top-level import name -> where pyproject.toml declares it. Anything else third-party is a defect.
 BASE = {"opentelemetry", "sqlalchemy", "psycopg2", "alembic", "typer", "rich"}
-SERVER = BASE | {"strawberry", "starlette", "uvicorn", "google", "graphql", "mltrace_otel", "anyio"}
+SERVER = BASE | {
+    "strawberry",
+    "starlette",
+    "uvicorn",
+    "google",
+    "graphql",
+    "mltrace_otel",
+    "anyio",
+    "prometheus_client",
+}
 
 
 def _imports(package: str) -> dict[str, set[str]]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -278,4 +279,60 @@ pins = Table(
     Column("pointer", Text, primary_key=True),
     Column("pinned_ns", BigInteger, nullable=False),
     Column("note", Text),
+# ---------------------------------------------------------------- monitoring (outputs, feedback, metrics)
+# A task's outputs and their feedback (ground truth), as mltrace's Task logged them, keyed by the output id: the
+# same id delivered again (an OTLP retry) is kept once, its first value stands. ``value`` holds a number,
+# ``label`` a category; exactly one is set. trace_id/span_id: the run whose context the record was logged in.
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("created_ns", BigInteger, nullable=False),
+    # Drift settings; null means the default (see mltrace_otel/monitoring/drift.py).
+    Column("drift_threshold", Float),
+    Column("reference_start_ns", BigInteger),
+    Column("reference_end_ns", BigInteger),
+    # Registered metrics, a JSON list of {"name": ..., "window_s": ...}: what /metrics exports for the task.
+    Column("metrics", Text),
+)
+
+
+def _observations(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("task", Text, primary_key=True),
+        Column("output_id", Text, primary_key=True),
+        Column("value", Float),
+        Column("label", Text),
+        Column("ts_ns", BigInteger, nullable=False),
+        Column("trace_id", String(32)),
+        Column("span_id", String(16)),
+        Column("ingested_ns", BigInteger, nullable=False),
+    )
+
+
+task_outputs = _observations("task_outputs")
+task_feedback = _observations("task_feedback")
+# Windows and distributions read a task's rows by time.
+Index("ix_task_outputs_task_ts", task_outputs.c.task, task_outputs.c.ts_ns)
+Index("ix_task_feedback_task_ts", task_feedback.c.task, task_feedback.c.ts_ns)
+
+# Sufficient statistics of the joined (output, feedback) pairs per task and minute of the output's time: a
+# window's metric is a sum over its minutes. Ingest marks the minutes it touched in task_dirty_buckets; a read
+# recomputes only those (see mltrace_otel/monitoring/buckets.py).
+task_metric_buckets = Table(
+    "task_metric_buckets",
+    metadata,
+    Column("task", Text, primary_key=True),
+    Column("bucket_ns", BigInteger, primary_key=True),
+    *(Column(c, BigInteger, nullable=False) for c in ("n", "n_correct", "tp", "fp", "fn", "tn", "n_num", "n_ape")),
+    Column("n_ll", BigInteger, nullable=False),
+    *(Column(c, Float, nullable=False) for c in ("sum_abs", "sum_sq", "sum_ape", "sum_ll")),
+)
+task_dirty_buckets = Table(
+    "task_dirty_buckets",
+    metadata,
+    Column("task", Text, primary_key=True),
+    Column("bucket_ns", BigInteger, primary_key=True),
 )

@@ -1,0 +1,1 @@
+"""Monitoring endpoints: ``POST /v1/logs`` (outputs and feedback as OTLP log records) and ``GET /metrics``."""

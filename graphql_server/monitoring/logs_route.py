@@ -1,0 +1,72 @@
+"""``POST /v1/logs``: outputs and feedback as OTLP log records, beside the trace receiver.
+
+It is the trace receiver with another payload: the same bearer-token check, content types and encodings, body
+cap, back-pressure (its own slots) and status codes (400 malformed, 401, 413, 415, 503 store unavailable with
+Retry-After, 200 with ``partial_success`` naming what was refused).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from google.protobuf.message import Message
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from starlette.responses import Response
+
+from graphql_server.monitoring import health
+from graphql_server.monitoring.logs_decode import DecodedLogs, decode_json, decode_protobuf
+from graphql_server.otlp.body import BadEncoding, BodyTooLarge, decompress
+from graphql_server.otlp.decode import PayloadError
+from graphql_server.otlp.responses import Encoding, error_response
+from graphql_server.otlp.routes import TraceReceiver
+from mltrace_otel.monitoring.write import store_observations
+from mltrace_otel.store.faults import Fault, classify
+
+log = logging.getLogger(__name__)
+
+
+class LogReceiver(TraceReceiver):
+    def _receive(self, raw: bytes, coding: str, encoding: Encoding) -> Response:
+        try:
+            body = decompress(raw, coding, self.max_body_bytes)
+            decoded = decode_json(body) if encoding is Encoding.JSON else decode_protobuf(body)
+        except BodyTooLarge:
+            return self._too_large(encoding)
+        except (BadEncoding, PayloadError) as exc:
+            return error_response(encoding, 400, str(exc))
+        return self._store_logs(decoded, encoding)
+
+    def _store_logs(self, decoded: DecodedLogs, encoding: Encoding) -> Response:
+        try:
+            store_observations(self.engine, decoded.rows)
+        except Exception as exc:
+            diagnosis = classify(exc)
+            if diagnosis.fault is not Fault.SPAN:
+                log.warning("/v1/logs: storing %d values failed, asking to retry: %s", len(decoded.rows), exc)
+                return error_response(
+                    encoding, 503, f"the store is unavailable ({diagnosis.reason}); retry later",
+                    {"Retry-After": "1" if diagnosis.fault is Fault.UNAVAILABLE else "30"},
+                )  # fmt: skip
+            log.exception("/v1/logs: storing %d values failed", len(decoded.rows))
+            return error_response(encoding, 500, "storing the log records failed; the server log has the details")
+        health.LOG_RECORDS.labels("stored").inc(len(decoded.rows))
+        health.LOG_RECORDS.labels("rejected").inc(decoded.rejected)
+        message = ExportLogsServiceResponse()
+        if decoded.rejected:
+            message.partial_success.rejected_log_records = decoded.rejected
+            more = decoded.rejected - len(decoded.reasons)
+            message.partial_success.error_message = (
+                f"{decoded.rejected} log records or values not stored: " + "; ".join(decoded.reasons)
+                + (f" (and {more} more)" if more > 0 else "")
+            )  # fmt: skip
+        return _encode(message, encoding)
+
+
+def _encode(message: Message, encoding: Encoding) -> Response:
+    from google.protobuf import json_format
+
+    if encoding is Encoding.JSON:
+        body = json_format.MessageToJson(message, indent=None).encode("utf-8")
+    else:
+        body = message.SerializeToString()
+    return Response(body, status_code=200, media_type=encoding.value)

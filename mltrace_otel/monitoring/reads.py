@@ -1,0 +1,66 @@
+"""Reading a task's outputs and feedback, and the list of tasks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Row:
+    ts_ns: int
+    output_id: str
+    value: float | str | None
+    trace_id: str | None
+    span_id: str | None
+
+
+def rows(engine: Engine, task: str, kind: str, *, limit: int | None = None, window_s: float | None = None) -> list[Row]:
+    """Outputs (kind "output") or feedback ("feedback") of ``task``, newest first."""
+    table = {"output": "task_outputs", "feedback": "task_feedback"}[kind]
+    where = "task = :t"
+    params: dict[str, Any] = {"t": task}
+    if window_s is not None:
+        where += " AND ts_ns >= :a"
+        params["a"] = time.time_ns() - int(window_s * NS)
+    sql = f"SELECT ts_ns, output_id, value, label, trace_id, span_id FROM {table} WHERE {where} ORDER BY ts_ns DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    with engine.connect() as conn:
+        found = conn.execute(text(sql), params).all()
+    return [Row(r[0], r[1], r[2] if r[2] is not None else r[3], r[4], r[5]) for r in found]
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    name: str
+    outputs: int
+    feedback: int
+    first_ns: int | None
+    last_ns: int | None
+
+
+def task_names(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(text("SELECT name FROM tasks ORDER BY name"))]
+
+
+def summaries(engine: Engine, names: list[str] | None = None) -> list[TaskSummary]:
+    """Counts and time span of each task's outputs, in one statement per table."""
+    chosen = task_names(engine) if names is None else names
+    out: dict[str, dict[str, Any]] = {n: {"outputs": 0, "feedback": 0, "first": None, "last": None} for n in chosen}
+    with engine.connect() as conn:
+        for key, table in (("outputs", "task_outputs"), ("feedback", "task_feedback")):
+            for name, count, first, last in conn.execute(
+                text(f"SELECT task, COUNT(*), MIN(ts_ns), MAX(ts_ns) FROM {table} GROUP BY task")
+            ):
+                if name in out:
+                    out[name][key] = int(count)
+                    if key == "outputs":
+                        out[name]["first"], out[name]["last"] = first, last
+    return [TaskSummary(n, v["outputs"], v["feedback"], v["first"], v["last"]) for n, v in out.items()]
