@@ -11,7 +11,7 @@ UI_DEPS := $(if $(wildcard ui/package.json),ui/node_modules/.package-lock.json,)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/graphiql.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve dist test test-python test-ui lint typecheck bench postgres browser ui examples clean
+.PHONY: run serve dist test test-python test-ui lint typecheck bench postgres browser prometheus ui examples clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	@test -x /usr/bin/chromium || (echo "FATAL: /usr/bin/chromium is missing" >&2; exit 1)
 
+# Debian's prometheus for the monitoring test that scrapes /metrics with a real Prometheus.
+prometheus:
+	@test -x /usr/bin/prometheus || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null)
+	@test -x /usr/bin/prometheus || (echo "FATAL: /usr/bin/prometheus is missing" >&2; exit 1)
+
 # The UI's lint: ESLint (typescript-eslint, React hooks), Prettier's check and knip (dead files, exports, packages).
 lint: $(VENV)/.installed $(UI_DEPS)
 	$(VENV)/bin/ruff check mltrace_otel graphql_server tests examples benchmarks
@@ -58,7 +63,7 @@ typecheck: $(VENV)/.installed
 test-ui: $(UI_DIST)
 	$(if $(UI_DIST),cd ui && npm test --silent,@echo "no ui/ yet")
 
-test-python: $(VENV)/.installed postgres browser $(UI_DIST)
+test-python: $(VENV)/.installed postgres browser prometheus $(UI_DIST)
 	CI=$${CI:-} $(VENV)/bin/pytest -q
 
 test: lint typecheck test-ui test-python

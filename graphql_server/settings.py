@@ -88,6 +88,8 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = ()
     # The most list items one GraphQL request may ask for (first x nesting, summed over fields): graphql_server/cost.py
     max_query_cost: int = 50_000
+    # GET /metrics: a bearer token of its own for Prometheus scrapes (none: open, like the rest of the server).
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServerSettings:
@@ -106,5 +108,6 @@ class ServerSettings:
             session_ttl_s=_float("MLTRACE_SESSION_TTL_S", cls.session_ttl_s),
             cors_origins=_origins(),
             max_query_cost=_int("MLTRACE_MAX_QUERY_COST", cls.max_query_cost),
+            metrics_token=os.environ.get("MLTRACE_METRICS_TOKEN") or None,
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

@@ -6,7 +6,11 @@ are read at scrape time by :mod:`graphql_server.monitoring.metrics_route`.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import weakref
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from graphql_server.otlp.backpressure import IngestSlots
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -25,3 +29,8 @@ INGEST_SECONDS = Histogram(
 for _outcome in ("stored", "rejected"):
     SPANS.labels(_outcome)
     LOG_RECORDS.labels(_outcome)
+SUBSCRIPTIONS = Gauge(
+    "mltrace_subscriptions", "GraphQL subscriptions (runAdded) open on this server", registry=REGISTRY
+)
+# Receivers of this process (slots -> signal), for the ingest queue depth read at scrape time.
+RECEIVERS: weakref.WeakKeyDictionary[IngestSlots, str] = weakref.WeakKeyDictionary()

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class LogReceiver(TraceReceiver):
+    signal = "logs"
+
     def _receive(self, raw: bytes, coding: str, encoding: Encoding) -> Response:
         try:
             body = decompress(raw, coding, self.max_body_bytes)

@@ -6,9 +6,11 @@ from sqlalchemy import Engine
 from starlette.routing import BaseRoute, Route
 
 from graphql_server.monitoring.logs_route import LogReceiver
+from graphql_server.monitoring.metrics_route import MetricsEndpoint
 from graphql_server.settings import ServerSettings
 
 
 def monitoring_routes(settings: ServerSettings, engine: Engine) -> list[BaseRoute]:
     receiver = LogReceiver(settings, engine)
-    return [Route("/v1/logs", receiver.handle, methods=["POST"])]
+    metrics = MetricsEndpoint(engine, settings.metrics_token)
+    return [Route("/v1/logs", receiver.handle, methods=["POST"]), Route("/metrics", metrics.handle, methods=["GET"])]

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from graphql_server.auth.gate import Gate
 from graphql_server.auth.principal import Denied
+from graphql_server.monitoring import health
 from graphql_server.otlp.backpressure import IngestSlots
 from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
 from graphql_server.otlp.decode import DecodedBatch, PayloadError, decode_json, decode_protobuf
@@ -51,11 +52,14 @@ def otlp_routes(settings: ServerSettings, engine: Engine) -> list[BaseRoute]:
 
 
 class TraceReceiver:
+    signal = "traces"
+
     def __init__(self, settings: ServerSettings, engine: Engine) -> None:
         self.engine = engine
         self.gate = Gate(settings, engine)  # who may send: the same rule for every receiver
         self.max_body_bytes = settings.max_body_bytes
         self.slots = IngestSlots(settings.max_pending_ingests)
+        health.RECEIVERS[self.slots] = self.signal
         # Requests admitted together are stored together (see group_commit.py).
         self.committer = GroupCommitter(engine)
 
@@ -96,6 +100,7 @@ class TraceReceiver:
             return error_response(encoding, 400, "the client disconnected before sending the whole body")
         finally:
             self.slots.release(started)
+            health.INGEST_SECONDS.labels(self.signal).observe(time.monotonic() - started)
 
     def _too_large(self, encoding: Encoding) -> Response:
         return error_response(
@@ -135,6 +140,8 @@ class TraceReceiver:
             log.exception("OTLP receiver: storing %d spans failed", len(batch.records))
             return error_response(encoding, 500, "storing the spans failed; the server log has the details")
         rejected = batch.rejected + result.rejected
+        health.SPANS.labels("stored").inc(len(batch.records) - len(result.rejected) - len(result.conflicts))
+        health.SPANS.labels("rejected").inc(len(rejected) + len(result.conflicts))
         if not rejected and not result.conflicts:
             return export_response(encoding)
         for conflict in result.conflicts[:_REASONS_SHOWN]:

@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from graphql_server.context import Info
+from graphql_server.monitoring import health
 from graphql_server.types.ComponentRun import ComponentRun
 
 
@@ -17,11 +18,12 @@ class Subscription:
     )
     async def run_added(self, info: Info, component: str | None = None) -> AsyncGenerator[ComponentRun, None]:
         # From where the websocket connection was acknowledged: a run stored after that is never missed.
-        async with info.context.feed.subscribe(after=info.context.arrival_mark) as subscriber:
-            while True:
-                run = await subscriber.next()
-                if component is not None and run.component != component:
-                    continue
-                # The websocket's context lives as long as the connection: each event gets fresh loaders.
-                info.context.fresh_loaders()
-                yield ComponentRun.from_record(run)
+        with health.SUBSCRIPTIONS.track_inprogress():
+            async with info.context.feed.subscribe(after=info.context.arrival_mark) as subscriber:
+                while True:
+                    run = await subscriber.next()
+                    if component is not None and run.component != component:
+                        continue
+                    # The websocket's context lives as long as the connection: each event gets fresh loaders.
+                    info.context.fresh_loaders()
+                    yield ComponentRun.from_record(run)
