@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 
 from graphql_server.context import Info
 from graphql_server.errors import limit_exceeded
@@ -20,6 +21,8 @@ from graphql_server.types.OtelTrace import OtelTrace
 from graphql_server.types.Review import Review
 from graphql_server.types.ReviewRanking import ReviewRanking
 from graphql_server.types.RunFilter import RunFilter
+from graphql_server.types.Task import Task
+from mltrace_otel.monitoring.overview import task_rows
 from mltrace_otel.queries.components import all_tags, list_components
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, Direction, latest_producers, lineage
@@ -180,3 +183,18 @@ class Query:
         info.context.loaders.run_by_id.prime_many({s.id: s for s in spans})
         await prefetch_runs(info, ("spans",), [s.id for s in spans], (s.component for s in spans))
         return OtelTrace(trace_id=spans[0].trace_id, spans=[ComponentRun.from_record(s) for s in spans])
+
+    # ---------------------------------------------------------------- monitoring (tasks)
+
+    @strawberry.field(description="Monitored tasks, drifted first (highest drift score first), then by name.")
+    async def tasks(self, info: Info) -> list[Task]:
+        rows = await run_in_threadpool(task_rows, info.context.db.engine)
+        return [Task.from_row(r) for r in rows]
+
+    @strawberry.field(description="One monitored task; null plus an error naming it when unknown.")
+    async def task(self, info: Info, name: str) -> Task | None:
+        rows = await run_in_threadpool(task_rows, info.context.db.engine)
+        for row in rows:
+            if row.name == name:
+                return Task.from_row(row)
+        raise NotFound("task", name, "tasks appear once an output or feedback is logged for them")
