@@ -16,12 +16,13 @@ from mltrace_otel.cli.commands import (
     runs,
     spool,
     store_moves,
+    tasks,
 )
 
 # Importing the command modules registers their commands; `mltrace --help` lists them in the order users meet them.
 ORDER = [
     "recent", "history", "inspect", "trace", "lineage", "components", "tags", "tag",
-    "flag", "unflag", "review", "notes", "run", "serve", "keys", "audit", "clear", "spool", "pin", "unpin", "pins",
+    "flag", "unflag", "review", "notes", "tasks", "task", "run", "serve", "keys", "audit", "clear", "spool", "pin", "unpin", "pins",
     "version",
 ]  # fmt: skip
 
@@ -45,6 +46,7 @@ __all__ = [
     "runs",
     "spool",
     "store_moves",
+    "tasks",
 ]
 
 if __name__ == "__main__":
