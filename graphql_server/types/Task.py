@@ -128,14 +128,23 @@ class Task:
             last_output_at=_dt(row.last_ns), latest_drift=DriftPoint.of(row.drift) if row.drift else None,
         )  # fmt: skip
 
-    @strawberry.field(description="The newest outputs (at most 1,000).")
-    async def outputs(self, info: Info, last: int = 50) -> list[TaskValue]:
-        found = await run_in_threadpool(reads.rows, _engine(info), self.name, "output", limit=min(last, MAX_VALUES))
+    @strawberry.field(description="The newest outputs (at most 1,000), of a time range when since/until are given.")
+    async def outputs(
+        self, info: Info, last: int = 50, since: datetime | None = None, until: datetime | None = None
+    ) -> list[TaskValue]:
+        found = await run_in_threadpool(
+            lambda: reads.rows(
+                _engine(info), self.name, "output", limit=max(0, min(last, MAX_VALUES)), start_ns=_ns(since),
+                end_ns=_ns(until),
+            )
+        )  # fmt: skip
         return [TaskValue.from_row(r) for r in found]
 
     @strawberry.field(description="The newest feedback values (at most 1,000).")
     async def feedback(self, info: Info, last: int = 50) -> list[TaskValue]:
-        found = await run_in_threadpool(reads.rows, _engine(info), self.name, "feedback", limit=min(last, MAX_VALUES))
+        found = await run_in_threadpool(
+            reads.rows, _engine(info), self.name, "feedback", limit=max(0, min(last, MAX_VALUES))
+        )
         return [TaskValue.from_row(r) for r in found]
 
     @strawberry.field(description="Built-in metrics registered on the task (what /metrics exports).")

@@ -20,14 +20,29 @@ class Row:
     span_id: str | None
 
 
-def rows(engine: Engine, task: str, kind: str, *, limit: int | None = None, window_s: float | None = None) -> list[Row]:
-    """Outputs (kind "output") or feedback ("feedback") of ``task``, newest first."""
+def rows(
+    engine: Engine,
+    task: str,
+    kind: str,
+    *,
+    limit: int | None = None,
+    window_s: float | None = None,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+) -> list[Row]:
+    """Outputs (kind "output") or feedback ("feedback") of ``task``, newest first; ``window_s``: the last seconds
+    before now; ``start_ns``/``end_ns``: a time range (end exclusive)."""
     table = {"output": "task_outputs", "feedback": "task_feedback"}[kind]
     where = "task = :t"
     params: dict[str, Any] = {"t": task}
     if window_s is not None:
+        start_ns = time.time_ns() - int(window_s * NS)
+    if start_ns is not None:
         where += " AND ts_ns >= :a"
-        params["a"] = time.time_ns() - int(window_s * NS)
+        params["a"] = start_ns
+    if end_ns is not None:
+        where += " AND ts_ns < :b"
+        params["b"] = end_ns
     sql = f"SELECT ts_ns, output_id, value, label, trace_id, span_id FROM {table} WHERE {where} ORDER BY ts_ns DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

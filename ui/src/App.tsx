@@ -5,6 +5,8 @@ import { Loading } from "./components/States";
 import { HelpView } from "./features/help/HelpView";
 import { NotFoundView } from "./features/help/NotFoundView";
 import { InspectView } from "./features/inspector/InspectView";
+import { TasksView } from "./features/monitoring/TasksView";
+import { TaskView } from "./features/monitoring/TaskView";
 import { ReviewView } from "./features/review/ReviewView";
 import { HistoryView } from "./features/runs/HistoryView";
 import { RecentView } from "./features/runs/RecentView";
@@ -32,6 +34,8 @@ const VIEWS: Record<string, ComponentType> = {
   "/lineage/run/:id": LineageView,
   "/otel/:traceId": OtelTraceView,
   "/review": ReviewView,
+  "/tasks": TasksView,
+  "/task/:name": TaskView,
   "/help": HelpView,
   "*": NotFoundView,
 };

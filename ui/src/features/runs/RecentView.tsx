@@ -5,6 +5,7 @@ import { request } from "../../api/client";
 import { RecentRuns } from "../../api/operations";
 import { useQuery } from "../../api/useQuery";
 import { PagedRuns } from "./PagedRuns";
+import { DriftingTasks } from "../monitoring/DriftingTasks";
 import { Empty, QueryGate } from "../../components/States";
 import { useTitle } from "../../components/useTitle";
 
@@ -23,6 +24,7 @@ export function RecentView() {
   );
   return (
     <section data-testid="view-recent">
+      <DriftingTasks />
       <H2>Recent runs</H2>
       <QueryGate what="recent runs" state={state}>
         {(data) =>

@@ -13,6 +13,7 @@ import "./shell.css";
 const NAV_LINKS = [
   { to: "/recent", text: "Recent" },
   { to: "/review", text: "Review" },
+  { to: "/tasks", text: "Tasks" },
   { to: "/help", text: "Help" },
 ];
 
