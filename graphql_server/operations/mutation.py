@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from graphql_server.context import Info
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
 from graphql_server.types.IOPointer import IOPointer
+from mltrace_otel.monitoring.flagging import flag_window
 from mltrace_otel.queries.audited_writes import (
     set_flag,
     set_notes,
@@ -16,6 +19,8 @@ from mltrace_otel.queries.audited_writes import (
     untag_component,
     update_component,
 )
+
+from mltrace_otel.queries.records import datetime_to_ns
 
 
 def _actor(info: Info) -> str:
@@ -55,3 +60,13 @@ class Mutation:
     @strawberry.mutation(description="Replace a run's notes.")
     async def set_run_notes(self, info: Info, id: strawberry.ID, notes: str) -> ComponentRun | None:
         return ComponentRun.from_record(await info.context.db.write(set_notes, _actor(info), id, notes))
+
+    # ---------------------------------------------------------------- monitoring
+
+    @strawberry.mutation(
+        description="Flag the outputs of a task made in [since, until) that runs wrote (their IO pointers), so "
+        "review ranks the runs behind a drifted window. Returns how many were flagged."
+    )
+    async def flag_task_window(self, info: Info, task: str, since: datetime, until: datetime) -> int:
+        flagged, _ = await info.context.db.write(flag_window, task, datetime_to_ns(since), datetime_to_ns(until))
+        return flagged

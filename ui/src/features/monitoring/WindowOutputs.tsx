@@ -2,13 +2,12 @@ import { Button, HTMLTable } from "@blueprintjs/core";
 import { useState } from "react";
 import { Link } from "react-router";
 import { request } from "../../api/client";
-import { FlagOutput } from "../../api/operations";
 import { useQuery } from "../../api/useQuery";
 import { QueryGate } from "../../components/States";
 import { TableHead } from "../../components/TableHead";
 import { formatTime } from "../../format";
 import { paths } from "../../model/commands/routes";
-import { TaskWindowOutputs } from "./operations";
+import { FlagTaskWindow, TaskWindowOutputs } from "./operations";
 
 /** The outputs of one window and the runs that made them; a drifted window's outputs can be flagged for review. */
 export function WindowOutputs({
@@ -30,9 +29,10 @@ export function WindowOutputs({
         const runs = [...new Set(outputs.map((o) => o.runId).filter((r): r is string => r !== null))];
         const flag = async () => {
           // Only outputs a run wrote (logged inside a run) are lineage pointers; the rest have nothing to review.
-          const results = await Promise.allSettled(outputs.map((o) => request(FlagOutput, { name: o.outputId })));
-          const done = results.filter((r) => r.status === "fulfilled").length;
-          setFlagged(`${done} of ${outputs.length} outputs flagged; review ranks the runs behind them.`);
+          const { flagTaskWindow } = await request(FlagTaskWindow, { task, since, until });
+          setFlagged(
+            `${flagTaskWindow} of ${outputs.length} outputs flagged (those runs wrote); review ranks the runs behind them.`,
+          );
         };
         return (
           <div data-testid="window-outputs">

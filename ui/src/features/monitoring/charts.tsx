@@ -72,7 +72,18 @@ export function MetricLine({ values, selected, onSelect }: { values: (number | n
   );
 }
 
-const PALETTE = ["#2d72d2", "#29a634", "#d1980b", "#d33d17", "#9d3f9d", "#00a396", "#db2c6f", "#7961db", "#8eb125"];
+const PALETTE = [
+  "#2d72d2",
+  "#29a634",
+  "#d1980b",
+  "#d33d17",
+  "#9d3f9d",
+  "#00a396",
+  "#db2c6f",
+  "#7961db",
+  "#8eb125",
+  "#5f6b7c",
+];
 
 /** Output counts per window, stacked by bin (numbers) or category. */
 export function StackedBars({ rows, labels, selected, onSelect }: { rows: number[][]; labels: string[] } & Selectable) {

@@ -79,7 +79,12 @@ export const TaskWindowOutputs = doc<
   { name: string; since: string; until: string }
 >(`
 query TaskWindowOutputs($name: String!, $since: DateTime!, $until: DateTime!) {
-  task(name: $name) { outputs(last: 200, since: $since, until: $until) { outputId value label at runId } }
+  task(name: $name) { outputs(last: 1000, since: $since, until: $until) { outputId value label at runId } }
 }`);
 
-export const MONITORING_DOCUMENTS = [TasksQuery, TaskLatest, TaskQuery, TaskWindowOutputs];
+export const FlagTaskWindow = doc<{ flagTaskWindow: number }, { task: string; since: string; until: string }>(`
+mutation FlagTaskWindow($task: String!, $since: DateTime!, $until: DateTime!) {
+  flagTaskWindow(task: $task, since: $since, until: $until)
+}`);
+
+export const MONITORING_DOCUMENTS = [TasksQuery, TaskLatest, TaskQuery, TaskWindowOutputs, FlagTaskWindow];
