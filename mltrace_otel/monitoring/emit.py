@@ -96,9 +96,18 @@ class StoreLogRecordExporter(LogRecordExporter):
 _lock = threading.Lock()
 _provider: LoggerProvider | None = None
 _exporter: StoreLogRecordExporter | None = None
+_cached_logger: Any = None
 
 
 def _logger() -> Any:
+    """Our Logger, made once (``get_logger`` builds a new one on every call)."""
+    global _cached_logger
+    if _cached_logger is None:
+        _cached_logger = _new_logger()
+    return _cached_logger
+
+
+def _new_logger() -> Any:
     global _provider, _exporter
     provider = _provider
     if provider is None:
