@@ -7,10 +7,12 @@ are read at scrape time by :mod:`graphql_server.monitoring.metrics_route`.
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from graphql_server.otlp.backpressure import IngestSlots
+if TYPE_CHECKING:
+    from graphql_server.otlp.backpressure import IngestSlots
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 

@@ -10,14 +10,12 @@ gives the same task numbers. Label values are bounded: task names, metric names,
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -25,12 +23,9 @@ from starlette.responses import PlainTextResponse, Response
 from graphql_server.monitoring import health
 from graphql_server.otlp.auth import authorized
 from mltrace_otel.monitoring import drift, windows
+from mltrace_otel.monitoring.exposition import EDGES, database_latency_s, task_numbers
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# Upper bounds of the output-value histogram buckets (+Inf is added): probabilities and scores in [0, 1] get
-# tenths, larger values a 1-2.5-5 ladder.
-EDGES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 10_000)
-MAX_TASKS = 1_000
 MAX_CATEGORIES = 20
 
 
@@ -43,41 +38,16 @@ class TaskCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[Metric]:
-        with self.engine.connect() as conn:
-            tasks = conn.execute(text("SELECT name, metrics FROM tasks ORDER BY name LIMIT :n"), {"n": MAX_TASKS}).all()
-            names = {t[0] for t in tasks}
-            counts: dict[str, dict[str, int]] = {
-                table: {
-                    str(r[0]): int(r[1])
-                    for r in conn.execute(text(f"SELECT task, COUNT(*) FROM {table} GROUP BY task"))
-                }
-                for table in ("task_outputs", "task_feedback")
-            }
-            buckets = ", ".join(f"SUM(CASE WHEN value <= {e!r} THEN 1 ELSE 0 END)" for e in EDGES)
-            histograms = conn.execute(
-                text(f"SELECT task, COUNT(value), COALESCE(SUM(value), 0), {buckets} FROM task_outputs "
-                     "WHERE value IS NOT NULL GROUP BY task")
-            ).all()  # fmt: skip
-            categories = conn.execute(
-                text("SELECT task, label, COUNT(*) FROM task_outputs WHERE label IS NOT NULL GROUP BY task, label")
-            ).all()
+        tasks = task_numbers(self.engine)
         outputs = CounterMetricFamily("mltrace_task_outputs", "Outputs logged per task", labels=["task"])
         feedback = CounterMetricFamily(
             "mltrace_task_feedback", "Feedback (ground truth) logged per task", labels=["task"]
         )
-        for name in sorted(names):
-            outputs.add_metric([name], counts["task_outputs"].get(name, 0))
-            feedback.add_metric([name], counts["task_feedback"].get(name, 0))
-        yield outputs
-        yield feedback
         values = HistogramMetricFamily("mltrace_task_output_value", "Numeric output values per task", labels=["task"])
-        for row in histograms:
-            if row[0] not in names:
-                continue
-            cumulative = [(repr(float(e)), int(c)) for e, c in zip(EDGES, row[3:], strict=True)]
-            values.add_metric([row[0]], [*cumulative, ("+Inf", int(row[1]))], float(row[2]))
-        yield values
-        yield self._categories(categories, names)
+        categories = CounterMetricFamily(
+            "mltrace_task_output_category", f"Category outputs per task (the {MAX_CATEGORIES} most frequent, the "
+            "rest as '(other)')", labels=["task", "category"],
+        )  # fmt: skip
         metric = GaugeMetricFamily(
             "mltrace_task_metric", "A registered metric of a task over its window (NaN: no pairs yet)",
             labels=["task", "metric", "window"],
@@ -86,36 +56,28 @@ class TaskCollector(Collector):
                                   labels=["task", "method"])  # fmt: skip
         drifted = GaugeMetricFamily("mltrace_task_drifted", "1 when the drift score is above the task's threshold",
                                     labels=["task"])  # fmt: skip
-        for name, registered in tasks:
-            for entry in json.loads(registered) if registered else []:
-                result = windows.compute(self.engine, name, entry["name"], window_s=entry.get("window_s"))
-                value = float("nan") if result.value is None else result.value
-                metric.add_metric([name, entry["name"], _window_label(entry.get("window_s"))], value)
-            if counts["task_outputs"].get(name):
-                point = drift.current_drift(self.engine, name)
-                score.add_metric([name, point.method], float("nan") if point.score is None else point.score)
-                drifted.add_metric([name], 1.0 if point.drifted else 0.0)
-        yield metric
-        yield score
-        yield drifted
-
-    def _categories(self, rows: Sequence[Any], names: set[str]) -> Metric:
-        family = CounterMetricFamily(
-            "mltrace_task_output_category", f"Category outputs per task (the {MAX_CATEGORIES} most frequent, the "
-            "rest as '(other)')", labels=["task", "category"],
-        )  # fmt: skip
-        by_task: dict[str, list[tuple[str, int]]] = {}
-        for task, label, count in rows:
-            if task in names:
-                by_task.setdefault(task, []).append((label, int(count)))
-        for task, items in sorted(by_task.items()):
-            items.sort(key=lambda item: (-item[1], item[0]))
-            for label, count in items[:MAX_CATEGORIES]:
-                family.add_metric([task, label], count)
-            rest = sum(c for _, c in items[MAX_CATEGORIES:])
+        for t in tasks:
+            outputs.add_metric([t.name], t.outputs)
+            feedback.add_metric([t.name], t.feedback)
+            if t.histogram is not None:
+                counts, total, value_sum = t.histogram
+                cumulative = [(repr(float(e)), c) for e, c in zip(EDGES, counts, strict=True)]
+                values.add_metric([t.name], [*cumulative, ("+Inf", total)], value_sum)
+            ranked = sorted(t.categories, key=lambda item: (-item[1], item[0]))
+            for label, count in ranked[:MAX_CATEGORIES]:
+                categories.add_metric([t.name, label], count)
+            rest = sum(c for _, c in ranked[MAX_CATEGORIES:])
             if rest:
-                family.add_metric([task, "(other)"], rest)
-        return family
+                categories.add_metric([t.name, "(other)"], rest)
+            for entry in json.loads(t.metrics) if t.metrics else []:
+                result = windows.compute(self.engine, t.name, entry["name"], window_s=entry.get("window_s"))
+                value = float("nan") if result.value is None else result.value
+                metric.add_metric([t.name, entry["name"], _window_label(entry.get("window_s"))], value)
+            if t.outputs:
+                point = drift.current_drift(self.engine, t.name)
+                score.add_metric([t.name, point.method], float("nan") if point.score is None else point.score)
+                drifted.add_metric([t.name], 1.0 if point.drifted else 0.0)
+        yield from (outputs, feedback, values, categories, metric, score, drifted)
 
 
 class MomentCollector(Collector):
@@ -125,11 +87,8 @@ class MomentCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[Metric]:
-        started = time.perf_counter()
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
         latency = GaugeMetricFamily("mltrace_database_latency_seconds", "One SELECT 1 round trip, at scrape time")
-        latency.add_metric([], time.perf_counter() - started)
+        latency.add_metric([], database_latency_s(self.engine))
         yield latency
         depth = GaugeMetricFamily("mltrace_ingest_in_flight", "OTLP requests being stored now", labels=["signal"])
         totals: dict[str, int] = {}

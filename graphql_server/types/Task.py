@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from graphql_server.context import Info
 from mltrace_otel.monitoring import drift, reads, windows
 from mltrace_otel.monitoring.overview import TaskRow
-from mltrace_otel.monitoring.task import registered_metrics
+from mltrace_otel.monitoring.registry import registered_metrics
 from mltrace_otel.queries.errors import InvalidArgument
 from mltrace_otel.queries.records import datetime_to_ns
 

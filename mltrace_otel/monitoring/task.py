@@ -9,15 +9,15 @@ the per-minute statistics, the way mltrace read its views.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from mltrace_otel.monitoring import emit, functions, reads, windows
 from mltrace_otel.monitoring.functions import MLTRACE_NAMES
+from mltrace_otel.monitoring.registry import register_metric
 
 supported_sklearn_metrics = MLTRACE_NAMES
 
@@ -55,29 +55,6 @@ def _engine() -> Engine:
 
     emit.flush_logs()
     return get_engine(configure.store_url())
-
-
-def register_metric(engine: Engine, task: str, name: str, window_s: float | None) -> None:
-    """Record a built-in metric on the task (what /metrics exports); registering it again is a no-op."""
-    windows.builtin_name(name)
-    import time
-
-    from mltrace_otel.monitoring.write import lock_tasks
-
-    with engine.begin() as conn:
-        lock_tasks(conn, [task], create_ns=time.time_ns())
-        raw = conn.execute(text("SELECT metrics FROM tasks WHERE name = :t"), {"t": task}).scalar_one()
-        current = json.loads(raw) if raw else []
-        entry = {"name": name, "window_s": window_s}
-        if entry not in current:
-            current.append(entry)
-            conn.execute(text("UPDATE tasks SET metrics = :m WHERE name = :t"), {"m": json.dumps(current), "t": task})
-
-
-def registered_metrics(engine: Engine, task: str) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        raw = conn.execute(text("SELECT metrics FROM tasks WHERE name = :t"), {"t": task}).scalar()
-    return json.loads(raw) if raw else []
 
 
 class Task:

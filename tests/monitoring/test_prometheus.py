@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from graphql_server.app import create_app
 from graphql_server.settings import ServerSettings
-from mltrace_otel.monitoring.task import register_metric
+from mltrace_otel.monitoring.registry import register_metric
 from mltrace_otel.store.engine import get_engine
 from tests.monitoring.planting import NS, T0, obs, plant
 from tests.otlp.conftest import running_server
