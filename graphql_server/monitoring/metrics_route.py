@@ -9,6 +9,7 @@ gives the same task numbers. Label values are bounded: task names, metric names,
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Iterator
 
@@ -20,10 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from graphql_server.auth.gate import Gate, bearer
+from graphql_server.auth.principal import Principal
 from graphql_server.monitoring import health
-from graphql_server.otlp.auth import authorized
 from mltrace_otel.monitoring import drift, windows
 from mltrace_otel.monitoring.exposition import EDGES, database_latency_s, task_numbers
+from mltrace_otel.queries.scopes import Scope
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_CATEGORIES = 20
@@ -100,8 +103,9 @@ class MomentCollector(Collector):
 
 
 class MetricsEndpoint:
-    def __init__(self, engine: Engine, token: str | None) -> None:
+    def __init__(self, engine: Engine, token: str | None, gate: Gate) -> None:
         self.token = token
+        self.gate = gate
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(TaskCollector(engine))
         self.registry.register(MomentCollector(engine))
@@ -109,11 +113,21 @@ class MetricsEndpoint:
     def render(self) -> bytes:
         return generate_latest(self.registry) + generate_latest(health.REGISTRY)
 
+    async def _allowed(self, request: Request) -> bool:
+        """Its own scrape token (MLTRACE_METRICS_TOKEN), else whoever the gate lets read (anyone with auth off)."""
+        secret = bearer(request.headers)
+        if self.token is not None and secret is not None and hmac.compare_digest(secret.encode(), self.token.encode()):
+            return True
+        if self.token is not None and not self.gate.keys_mode:
+            return False
+        found = await self.gate.identify(request.headers)
+        return isinstance(found, Principal) and found.allows(Scope.READ)
+
     async def handle(self, request: Request) -> Response:
-        if not authorized(request.headers.get("authorization"), self.token):
+        if not await self._allowed(request):
             return PlainTextResponse(
-                "missing or wrong bearer token (Authorization: Bearer <MLTRACE_METRICS_TOKEN>)\n", 401,
-                headers={"WWW-Authenticate": "Bearer"},
+                "a scrape needs Authorization: Bearer <MLTRACE_METRICS_TOKEN> or an API key with the read scope\n",
+                401, headers={"WWW-Authenticate": "Bearer"},
             )  # fmt: skip
         try:
             body = await run_in_threadpool(self.render)

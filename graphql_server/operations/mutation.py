@@ -19,7 +19,6 @@ from mltrace_otel.queries.audited_writes import (
     untag_component,
     update_component,
 )
-
 from mltrace_otel.queries.records import datetime_to_ns
 
 

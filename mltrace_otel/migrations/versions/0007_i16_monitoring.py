@@ -1,7 +1,7 @@
 """monitoring: tasks, their outputs and feedback, per-minute metric statistics
 
 Revision ID: i16_monitoring
-Revises: i12_checks
+Revises: i13_auth
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16_monitoring"
-down_revision = "i12_checks"
+down_revision = "i13_auth"
 branch_labels = None
 depends_on = None
 
