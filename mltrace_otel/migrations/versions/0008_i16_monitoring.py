@@ -1,7 +1,7 @@
 """monitoring: tasks, their outputs and feedback, per-minute metric statistics
 
 Revision ID: i16_monitoring
-Revises: i13_auth
+Revises: i17_retention
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16_monitoring"
-down_revision = "i13_auth"
+down_revision = "i17_retention"
 branch_labels = None
 depends_on = None
 
