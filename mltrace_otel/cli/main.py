@@ -22,8 +22,8 @@ from mltrace_otel.cli.commands import (
 # Importing the command modules registers their commands; `mltrace --help` lists them in the order users meet them.
 ORDER = [
     "recent", "history", "inspect", "trace", "lineage", "components", "tags", "tag",
-    "flag", "unflag", "review", "notes", "tasks", "task", "run", "serve", "keys", "audit", "clear", "spool", "pin", "unpin", "pins",
-    "version",
+    "flag", "unflag", "review", "notes", "tasks", "task", "run", "serve", "keys", "audit", "clear", "spool", "pin",
+    "unpin", "pins", "version",
 ]  # fmt: skip
 
 

@@ -279,6 +279,8 @@ pins = Table(
     Column("pointer", Text, primary_key=True),
     Column("pinned_ns", BigInteger, nullable=False),
     Column("note", Text),
+)
+
 # ---------------------------------------------------------------- monitoring (outputs, feedback, metrics)
 # A task's outputs and their feedback (ground truth), as mltrace's Task logged them, keyed by the output id: the
 # same id delivered again (an OTLP retry) is kept once, its first value stands. ``value`` holds a number,
