@@ -67,5 +67,7 @@ class Mutation:
         "review ranks the runs behind a drifted window. Returns how many were flagged."
     )
     async def flag_task_window(self, info: Info, task: str, since: datetime, until: datetime) -> int:
-        flagged, _ = await info.context.db.write(flag_window, task, datetime_to_ns(since), datetime_to_ns(until))
+        flagged, _ = await info.context.db.write(
+            flag_window, _actor(info), task, datetime_to_ns(since), datetime_to_ns(until)
+        )
         return flagged

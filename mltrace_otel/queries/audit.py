@@ -50,6 +50,20 @@ def record(conn: Connection, actor: str, action: str, subject: str, before: obje
     )
 
 
+def record_many(conn: Connection, actor: str, action: str, changes: list[tuple[str, object, object]]) -> None:
+    """One entry per (subject, before, after), in one statement (a bulk write is still one record per subject)."""
+    if not changes:
+        return
+    now = time.time_ns()
+    conn.execute(
+        insert(audit_log),
+        [
+            {"at_ns": now, "actor": actor, "action": action, "subject": s, "before": _json(b), "after": _json(a)}
+            for s, b, a in changes
+        ],
+    )
+
+
 def _cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"audit:{seq}".encode()).decode("ascii")
 

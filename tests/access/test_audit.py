@@ -103,3 +103,29 @@ def test_clear_is_recorded_and_keeps_keys_and_the_log(db_url: str, engine: Engin
         assert [k.name for k in list_keys(conn)] == ["kept"]
         newest = audit_page(conn, 1).entries[0]
     assert newest.action == "clear" and newest.actor.startswith("local:") and '"spans":4' in (newest.before or "")
+
+
+def test_flagging_a_task_window_records_each_output_it_flags(
+    keys_client: TestClient, engine: Engine, keys: Keys
+) -> None:
+    from tests.monitoring.planting import NS, T0, obs, plant
+
+    small_pipeline(engine)
+    # Two outputs of the "scores" task that runs wrote, one already flagged, and one no run wrote (not flagged).
+    plant(engine, [obs("output", "scores", name, 0.5, T0 + i * NS) for i, name in
+                   enumerate(["clean.csv", "predictions.csv", "loose-output"])])  # fmt: skip
+    gql(keys_client, keys, "annotate", 'mutation { flagOutput(name: "clean.csv") { flagged } }')
+    query = 'mutation { flagTaskWindow(task: "scores", since: "2026-01-01T00:00:00Z", until: "2026-01-01T01:00:00Z") }'
+    assert gql(keys_client, keys, "admin", query)["flagTaskWindow"] == 2
+
+    entries = gql(keys_client, keys, "read", "{ auditLog(first: 3) { entries { actor action subject before after } } }")
+    got = [(e["actor"], e["action"], e["subject"], json.loads(e["before"])) for e in entries["auditLog"]["entries"]]
+    assert sorted(got[:2]) == [
+        ("key:admin", "flag", "pointer:clean.csv", {"flagged": True}),
+        ("key:admin", "flag", "pointer:predictions.csv", {"flagged": False}),
+    ]
+    assert got[2] == ("key:annotate", "flag", "pointer:clean.csv", {"flagged": False})
+    after = json.loads(entries["auditLog"]["entries"][0]["after"])
+    assert after["flagged"] is True and after["task_window"]["task"] == "scores"
+    review = gql(keys_client, keys, "read", "{ review { flagged { name flaggedBy } } }")["review"]["flagged"]
+    assert {p["name"]: p["flaggedBy"] for p in review} == {"clean.csv": "key:admin", "predictions.csv": "key:admin"}
