@@ -24,7 +24,7 @@ def flag_window(conn: Connection, actor: str, task: str, start_ns: int, end_ns: 
         {**params, "yes": True, "now": time.time_ns()},
     )
     via = {"task": task, "since_ns": start_ns, "until_ns": end_ns}
-    changes = [
+    changes: list[tuple[str, object, object]] = [
         (f"pointer:{name}", {"flagged": bool(was)}, {"flagged": True, "task_window": via}) for name, was in before
     ]
     record_many(conn, actor, "flag", changes)

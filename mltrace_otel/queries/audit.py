@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
@@ -50,7 +51,7 @@ def record(conn: Connection, actor: str, action: str, subject: str, before: obje
     )
 
 
-def record_many(conn: Connection, actor: str, action: str, changes: list[tuple[str, object, object]]) -> None:
+def record_many(conn: Connection, actor: str, action: str, changes: Sequence[tuple[str, object, object]]) -> None:
     """One entry per (subject, before, after), in one statement (a bulk write is still one record per subject)."""
     if not changes:
         return

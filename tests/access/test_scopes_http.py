@@ -32,6 +32,8 @@ QUERIES = [
     ('{ otelTrace(traceId: "00000000000000000000000000000001") { traceId } }', "read"),
     ("{ auditLog(first: 5) { entries { actor } } }", "read"),
     ("{ apiKeys { name } }", "admin"),
+    ("{ tasks { name } }", "read"),
+    ('{ task(name: "scores") { name } }', "read"),
 ]
 
 
@@ -47,6 +49,10 @@ def mutations() -> list[tuple[str, str]]:
         ('mutation { setRunNotes(id: "0000000000000001", notes: "n") { id } }', "annotate"),
         (f'mutation {{ createApiKey(name: "made-{n}", scopes: ["read"]) {{ secret }} }}', "admin"),
         ('mutation { revokeApiKey(name: "victim") { name } }', "admin"),
+        (
+            'mutation { flagTaskWindow(task: "scores", since: "2026-01-01T00:00:00Z", until: "2026-01-01T01:00:00Z") }',
+            "annotate",
+        ),
     ]
 
 
