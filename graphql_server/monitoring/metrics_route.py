@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -28,6 +29,7 @@ from mltrace_otel.monitoring import drift, windows
 from mltrace_otel.monitoring.exposition import EDGES, database_latency_s, task_numbers
 from mltrace_otel.queries.scopes import Scope
 
+log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_CATEGORIES = 20
 
@@ -113,24 +115,31 @@ class MetricsEndpoint:
     def render(self) -> bytes:
         return generate_latest(self.registry) + generate_latest(health.REGISTRY)
 
-    async def _allowed(self, request: Request) -> bool:
-        """Its own scrape token (MLTRACE_METRICS_TOKEN), else whoever the gate lets read (anyone with auth off)."""
+    async def _refusal(self, request: Request) -> int | None:
+        """None when the scrape may go on, else its status: its own scrape token (MLTRACE_METRICS_TOKEN), else
+        whoever the gate lets read (anyone with auth off); 401 without a usable credential, 403 for a key that
+        lacks the read scope."""
         secret = bearer(request.headers)
         if self.token is not None and secret is not None and hmac.compare_digest(secret.encode(), self.token.encode()):
-            return True
+            return None
         if self.token is not None and not self.gate.keys_mode:
-            return False
+            return 401
         found = await self.gate.identify(request.headers)
-        return isinstance(found, Principal) and found.allows(Scope.READ)
+        if not isinstance(found, Principal):
+            return 401
+        return None if found.allows(Scope.READ) else 403
 
     async def handle(self, request: Request) -> Response:
-        if not await self._allowed(request):
+        refused = await self._refusal(request)
+        if refused is not None:
             return PlainTextResponse(
                 "a scrape needs Authorization: Bearer <MLTRACE_METRICS_TOKEN> or an API key with the read scope\n",
-                401, headers={"WWW-Authenticate": "Bearer"},
+                refused, headers={"WWW-Authenticate": "Bearer"},
             )  # fmt: skip
         try:
             body = await run_in_threadpool(self.render)
-        except Exception as exc:  # the store is away: say so, Prometheus records the scrape as failed
-            return PlainTextResponse(f"reading the store failed: {str(exc).splitlines()[0]}\n", 503)
+        except Exception:  # the store is away: say so, Prometheus records the scrape as failed
+            # The driver's text (host, port, user) goes to the log, not to whoever scrapes.
+            log.exception("GET /metrics: reading the store failed")
+            return PlainTextResponse("reading the store failed (the server's log says why)\n", 503)
         return Response(body, media_type=CONTENT_TYPE)
