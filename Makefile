@@ -64,7 +64,7 @@ test-ui: $(UI_DIST)
 	$(if $(UI_DIST),cd ui && npm test --silent,@echo "no ui/ yet")
 
 test-python: $(VENV)/.installed postgres browser prometheus $(UI_DIST)
-	CI=$${CI:-} $(VENV)/bin/pytest -q
+	CI=$${CI:-} $(VENV)/bin/pytest -q --durations=15
 
 test: lint typecheck test-ui test-python
 

@@ -31,17 +31,22 @@ def test_subprocess_steps_join_one_trace_with_correct_lineage(db_url: str, tmp_p
     by_component: dict[str, list[str]] = {}
     for run in runs:
         by_component.setdefault(run.component or "", []).append(run.id)
-    assert {k: len(v) for k, v in by_component.items()} == {"pipeline": 1, "extract": 2, "merge": 1, "train": 1}
+    assert {k: len(v) for k, v in by_component.items()} == {
+        "multiprocess/pipeline": 1,
+        "multiprocess/extract": 2,
+        "multiprocess/merge": 1,
+        "multiprocess/train": 1,
+    }
     # The span tree crosses processes: every step is a child of the parent process's pipeline run.
-    (pipeline,) = [r for r in runs if r.component == "pipeline"]
+    (pipeline,) = [r for r in runs if r.component == "multiprocess/pipeline"]
     assert pipeline.parent_id is None
     assert all(r.parent_id == pipeline.id for r in runs if r is not pipeline)
     assert {r.service_name for r in runs} == {"pipeline", "step-extract", "step-merge", "step-train"}
     # Lineage: train <- merge <- both extracts, and nothing else (the pipeline run has no IO).
-    (merge,), (train,) = by_component["merge"], by_component["train"]
-    assert set(graph.runs) == {train, merge, *by_component["extract"]}
+    (merge,), (train,) = by_component["multiprocess/merge"], by_component["multiprocess/train"]
+    assert set(graph.runs) == {train, merge, *by_component["multiprocess/extract"]}
     assert {(e.consumer_id, e.producer_id) for e in graph.edges} == {
         (train, merge),
-        *((merge, extract) for extract in by_component["extract"]),
+        *((merge, extract) for extract in by_component["multiprocess/extract"]),
     }
     assert (tmp_path / "model.json").read_text() == '{"mean": 7.5, "n": 10}'
