@@ -20,7 +20,6 @@ from graphql_server.otlp.decode import PayloadError
 from graphql_server.otlp.responses import Encoding, error_response
 from graphql_server.otlp.routes import TraceReceiver
 from mltrace_otel.monitoring.write import store_observations
-from mltrace_otel.store.faults import Fault, classify
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +41,7 @@ class LogReceiver(TraceReceiver):
         try:
             store_observations(self.engine, decoded.rows)
         except Exception as exc:
-            diagnosis = classify(exc)
-            if diagnosis.fault is not Fault.SPAN:
-                log.warning("/v1/logs: storing %d values failed, asking to retry: %s", len(decoded.rows), exc)
-                return error_response(
-                    encoding, 503, f"the store is unavailable ({diagnosis.reason}); retry later",
-                    {"Retry-After": "1" if diagnosis.fault is Fault.UNAVAILABLE else "30"},
-                )  # fmt: skip
-            log.exception("/v1/logs: storing %d values failed", len(decoded.rows))
-            return error_response(encoding, 500, "storing the log records failed; the server log has the details")
+            return self._store_failed(exc, encoding, len(decoded.rows), "log records")
         health.LOG_RECORDS.labels("stored").inc(len(decoded.rows))
         health.LOG_RECORDS.labels("rejected").inc(decoded.rejected)
         message = ExportLogsServiceResponse()

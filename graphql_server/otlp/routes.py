@@ -123,22 +123,25 @@ class TraceReceiver:
         finally:
             context.detach(token)
 
+    def _store_failed(self, exc: Exception, encoding: Encoding, count: int, items: str) -> Response:
+        """The answer when storing ``count`` ``items`` raised: 503 + Retry-After when no item is at fault (unreachable
+        or refusing every write: the sender keeps them and retries; a Collector with a persistent queue keeps them for
+        as long as it takes), else 500. The driver's text (host, port, user) goes to the log only."""
+        diagnosis = classify(exc)
+        if diagnosis.fault is not Fault.SPAN:
+            log.warning("/v1/%s: storing %d %s failed, asking to retry: %s", self.signal, count, items, exc)
+            return error_response(
+                encoding, 503, f"the store is unavailable ({diagnosis.fault.value}); retry later",
+                {"Retry-After": "1" if diagnosis.fault is Fault.UNAVAILABLE else "30"},
+            )  # fmt: skip
+        log.exception("/v1/%s: storing %d %s failed", self.signal, count, items)
+        return error_response(encoding, 500, f"storing the {items} failed; the server log has the details")
+
     def _store(self, batch: DecodedBatch, encoding: Encoding) -> Response:
         try:
             result = self.committer.store(batch.records)
         except Exception as exc:
-            diagnosis = classify(exc)
-            if diagnosis.fault is not Fault.SPAN:
-                # Unreachable or refusing every write: no span is at fault, so ask the sender to keep them and
-                # retry (a Collector with a persistent queue keeps them for as long as it takes).
-                log.warning("OTLP receiver: storing %d spans failed, asking to retry: %s", len(batch.records), exc)
-                # The driver's text (host, port, user) goes to the log only.
-                return error_response(
-                    encoding, 503, f"the store is unavailable ({diagnosis.fault.value}); retry later",
-                    {"Retry-After": "1" if diagnosis.fault is Fault.UNAVAILABLE else "30"},
-                )  # fmt: skip
-            log.exception("OTLP receiver: storing %d spans failed", len(batch.records))
-            return error_response(encoding, 500, "storing the spans failed; the server log has the details")
+            return self._store_failed(exc, encoding, len(batch.records), "spans")
         rejected = batch.rejected + result.rejected
         health.SPANS.labels("stored").inc(len(batch.records) - len(result.rejected) - len(result.conflicts))
         health.SPANS.labels("rejected").inc(len(rejected) + len(result.conflicts))

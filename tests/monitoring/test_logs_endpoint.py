@@ -113,3 +113,15 @@ def test_the_sdks_own_otlp_log_exporter_delivers_protobuf(db_url: str) -> None:
     outputs = {r.output_id: (r.value, r.span_id) for r in reads.rows(engine, "risk", "output")}
     assert outputs == {"r1": (0.1, span_id), "r2": (0.9, span_id)}
     assert [(r.output_id, r.value) for r in reads.rows(engine, "risk", "feedback")] == [("r2", 1.0)]
+
+
+def test_an_unreachable_store_is_503_with_retry_after_and_no_driver_text() -> None:
+    from sqlalchemy import create_engine
+
+    # Nothing listens on port 1: the sender should keep its records and retry; the body must not name the server.
+    down = create_engine("postgresql+psycopg2://postgres@127.0.0.1:1/mltrace", connect_args={"connect_timeout": 2})
+    with TestClient(create_app(ServerSettings(database_url="sqlite://"), engine=down)) as client:
+        answer = client.post("/v1/logs", json=_request(_record("mltrace.output", "price", "p-1", {"doubleValue": 1})))
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    assert "the store is unavailable" in answer.text
+    assert "127.0.0.1" not in answer.text and "port" not in answer.text and "postgres" not in answer.text
