@@ -81,6 +81,7 @@ class _Work:
     own: bool = True
     unreadable: list[RejectedSpan] = field(default_factory=list)
     batch: PreparedSpans | None = None  # the rows, prepared by the drainer while the writer stores the batch before
+    seq: int = -1  # hand-over order (-1: stored on the caller's thread, in order by construction)
 
 
 class Delivery:
@@ -121,6 +122,12 @@ class Delivery:
         self._gave_up = threading.Event()  # a writer stopped before the store took its batch (closing)
         self._writers_left = 0
         self._in_flight = 0  # spans handed to the writers, not done yet (under _cond)
+        # Two writers may commit batches out of order. A run's staleness is judged only once every batch handed
+        # over before its own is settled, so the warning never depends on which writer won (see _settle).
+        self._next_seq = 0  # the drainer's only
+        self._settled: dict[int, list[str]] = {}  # seq -> new runs of our API in it, batches settled early
+        self._settled_up_to = 0  # every seq below it has been judged
+        self._settle_lock = threading.Lock()
         self._memory: deque[ReadableSpan] = deque()
         self._memory_lock = threading.Lock()
         # Segments being drained: changed by the drainer thread only, under _segments_lock (status reads them).
@@ -466,6 +473,8 @@ class Delivery:
     def _hand_over(self, work: _Work) -> bool:
         with self._cond:
             self._in_flight += len(work.records) + len(work.unreadable)
+        work.seq = self._next_seq
+        self._next_seq += 1
         while True:
             try:
                 self._handoff.put(work, timeout=0.1)
@@ -473,6 +482,7 @@ class Delivery:
             except queue.Full:
                 if self._gave_up.is_set():
                     self._in_flight_done(work)
+                    self._settle(work.seq, [])
                     return False
 
     def _write(self) -> None:
@@ -486,6 +496,7 @@ class Delivery:
                     return
                 if self._gave_up.is_set():  # closing and the store is away: leave the rest in the spool
                     self._in_flight_done(work)
+                    self._settle(work.seq, [])
                     continue
                 if not self._deliver(work):
                     self._gave_up.set()
@@ -627,6 +638,7 @@ class Delivery:
                 # It stays in the spool, from its mark (_release rewinds what was taken); a memory batch is simply
                 # not done: close() counts it as lost.
                 self._in_flight_done(work)
+                self._settle(work.seq, [])
                 return False
             delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
             delay = delay / 2 + random.uniform(0, delay / 2)  # jitter: processes that lost the store together
@@ -635,19 +647,39 @@ class Delivery:
             attempt += 1
             self._retry_now.wait(delay)
             self._retry_now.clear()
-        if work.own:  # before the flush that waits for them returns, as mltrace warned when it committed a run
-            self._warn_stale(engine, work, result)
+        # Before the flush that waits for them returns, as mltrace warned when it committed a run.
+        self._settle(work.seq, self._new_runs_of_ours(work, result))
         self._done(work, batch, result)
         return True
 
-    def _warn_stale(self, engine: Any, work: _Work, result: IngestResult) -> None:
-        """mltrace 0.17's warning for a run that is stale when stored: runs of our own API only (see exporter)."""
-        from mltrace_otel.exporter import warn_stale
-
+    @staticmethod
+    def _new_runs_of_ours(work: _Work, result: IngestResult) -> list[str]:
+        """mltrace 0.17 warned about a run that is stale when stored: runs of our own API only (see exporter)."""
         new = set(result.new_span_ids)
-        if new:
-            ours = [r.span_id for r in work.records if r.span_id in new and r.scope.get("name") == semconv.SCOPE]
-            warn_stale(engine, ours)
+        if not work.own or not new:
+            return []
+        return [r.span_id for r in work.records if r.span_id in new and r.scope.get("name") == semconv.SCOPE]
+
+    def _settle(self, seq: int, run_ids: list[str]) -> None:
+        """Warn about the stale runs of every batch whose predecessors are all settled, in hand-over order.
+        Called before the batch counts as done, so a flush returns after the warnings of what it waited for."""
+        from mltrace_otel.exporter import warn_stale
+        from mltrace_otel.store.engine import get_engine
+
+        if seq < 0:
+            ready = run_ids
+        else:
+            with self._settle_lock:
+                self._settled[seq] = run_ids
+                ready = []
+                while self._settled_up_to in self._settled:
+                    ready.extend(self._settled.pop(self._settled_up_to))
+                    self._settled_up_to += 1
+        if ready:
+            try:
+                warn_stale(get_engine(self.url), ready)
+            except Exception as exc:  # a warning is never worth a lost batch
+                log.debug("mltrace-otel: staleness of new runs not checked (%s: %s)", type(exc).__name__, exc)
 
     def _failed(self, diagnosis: Diagnosis, work: _Work) -> None:
         with self._cond:

@@ -57,6 +57,28 @@ def test_mltrace_s_stale_example_warns_and_explains(store: Store, caplog: pytest
     assert [w for w in warnings if run_id in w] == [f"mltrace-otel: run {run_id} is stale: {'; '.join(info.stale)}"]
 
 
+def test_a_stale_warning_waits_for_every_batch_handed_over_before_its_own(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two writers may commit batches out of order; a run is judged only once the batches before it are stored,
+    so whether the newer training run counts never depends on which writer won."""
+    from mltrace_otel.delivery.delivery import Delivery
+
+    first_model = training("0")
+    training("2")
+    inference([first_model])
+    mltrace.flush()
+    caplog.clear()  # the warning its own store gave: the one below comes from the calls below alone
+    (run_id,) = [r.id for r in store.runs("inference")]
+    delivery = Delivery(store.url, "memory", background=False)
+    with caplog.at_level(logging.WARNING, logger="mltrace_otel.stale"):
+        delivery._settle(1, [run_id])  # its batch committed first; the batch handed over before it has not
+        assert [r for r in caplog.records if r.name == "mltrace_otel.stale"] == []
+        delivery._settle(0, [])
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "mltrace_otel.stale"]
+    assert run_id in warning and "is not the latest" in warning
+
+
 def test_fresh_runs_and_plain_otel_spans_bring_no_warning(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     from opentelemetry import trace
 
