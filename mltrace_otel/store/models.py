@@ -212,6 +212,8 @@ openlineage_runs = Table(
     Column("digest", String(64)),
     Column("updated_ns", BigInteger, nullable=False),
 )
+# The OpenLineage spec's run-event types; the receiver (openlineage/events.py, a layer above) accepts exactly these.
+OPENLINEAGE_EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 openlineage_events = Table(
     "openlineage_events",
     metadata,
@@ -222,6 +224,7 @@ openlineage_events = Table(
     Column("event_time_ns", BigInteger, nullable=False),
     Column("body", Text, nullable=False),
     Column("received_ns", BigInteger, nullable=False),
+    one_of("event_type", OPENLINEAGE_EVENT_TYPES),
 )
 
 # `mltrace db copy` checkpoints, kept in the *target* store and committed with each page copied, so an

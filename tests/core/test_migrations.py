@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import CheckConstraint, Connection, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from mltrace_otel.openlineage.events import EVENT_TYPES
 from mltrace_otel.store.engine import create_store_engine, get_engine
 from mltrace_otel.store.migrate import current_revision, downgrade, head_revision, upgrade
-from mltrace_otel.store.models import metadata
+from mltrace_otel.store.models import OPENLINEAGE_EVENT_TYPES, metadata
 
 OUR_TABLES = set(metadata.tables)
 
@@ -54,6 +55,32 @@ def test_columns_with_a_closed_set_of_values_refuse_others(empty_db_url: str) ->
             )
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("INSERT INTO io_pointers (name, kind, created_ns) VALUES ('x', 'table', 1)"))
+    finally:
+        engine.dispose()
+
+
+def test_openlineage_event_types_are_the_receivers_and_the_database_refuses_others(empty_db_url: str) -> None:
+    assert OPENLINEAGE_EVENT_TYPES == EVENT_TYPES  # the store's constraint and the receiver agree
+    engine = create_store_engine(empty_db_url)
+    insert = text(
+        "INSERT INTO openlineage_events (run_id, event_hash, event_type, event_time_ns, body, received_ns) "
+        "VALUES (:run, :hash, :type, 1, '{}', 1)"
+    )
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            for i, kind in enumerate(EVENT_TYPES):
+                conn.execute(insert, {"run": "r", "hash": str(i), "type": kind})
+        for bad in ("DONE", "complete"):
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                conn.execute(insert, {"run": "r", "hash": bad, "type": bad})
+        downgrade(engine, "i16_monitoring")  # the rows survive the copy SQLite's batch mode makes, both ways
+        with engine.begin() as conn:
+            conn.execute(insert, {"run": "r", "hash": "x", "type": "DONE"})
+            conn.execute(text("DELETE FROM openlineage_events WHERE event_type = 'DONE'"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM openlineage_events")).scalar_one() == len(EVENT_TYPES)
     finally:
         engine.dispose()
 
