@@ -2,6 +2,7 @@
 its figure on a 5,000-run store measured in the same run. Not in CI (it takes minutes to hours).
 
     python -m benchmarks.scale --runs 1000000 [--baseline-runs 5000] [--requests 30] [--no-ui] [--purge-days 0]
+        [--reuse] [--load-only]
 
 Both stores are Postgres databases of their own (``MLTRACE_BENCH_PG_URL``'s server; ``mltrace_scale_base`` and
 ``mltrace_scale``, dropped and recreated). Each holds industry-style runs (benchmarks/datasets.py), streamed
@@ -14,6 +15,10 @@ outputs, staleness of the DAG's training run (124 dependencies), and the web UI'
 in headless Chromium (review, which takes seconds to minutes, once, within 15 minutes). Goal: every p50
 within 1.5x of its 5,000-run figure; lineage (UI) under 50 ms.
 Then bytes per run by table (``pg_total_relation_size``: heap, TOAST and indexes) and per index.
+
+``--reuse`` keeps a store loaded by an earlier run with the same ``--runs`` (``--baseline-runs``) instead of
+loading it again (the load is recorded in the database's comment); ``--load-only`` loads and stops. A purge
+changes the store: the next ``--reuse`` loads it afresh.
 
 ``--purge-days N``: afterwards apply a retention policy deleting runs older than N days of the data's span (the
 newest run is "now"), in 1,000-run batches, while one thread ingests new runs and another repeats ``history``;
@@ -104,6 +109,55 @@ def stream_load(engine: Engine, runs: int, report_every: int = 100_000) -> tuple
     if pending:
         ingest_spans(engine, pending)
     return stored, time.perf_counter() - start, flagged
+
+
+LOAD_MARK = "mltrace scale load:"
+
+
+def _loaded(name: str) -> tuple[int, int, float] | None:
+    """(runs asked, runs stored, load seconds) recorded on database ``name``, or None (absent, or never loaded)."""
+    engine = create_store_engine(_store_url("postgres"))
+    try:
+        with engine.connect() as conn:
+            comment = conn.execute(
+                text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
+                {"name": name},
+            ).scalar()
+    finally:
+        engine.dispose()
+    if not comment or not comment.startswith(LOAD_MARK):
+        return None
+    asked, stored, seconds = comment.removeprefix(LOAD_MARK).split()
+    return int(asked), int(stored), float(seconds)
+
+
+def _mark_loaded(engine: Engine, name: str, asked: int | None, stored: int = 0, seconds: float = 0.0) -> None:
+    """Record (or with ``asked`` None, forget) a finished load, so that ``--reuse`` can trust the store."""
+    comment = "NULL" if asked is None else f"'{LOAD_MARK} {asked} {stored} {seconds:.1f}'"
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            f'COMMENT ON DATABASE "{name}" IS {comment}'
+        )
+
+
+@contextmanager
+def loaded_pg(name: str, runs: int, reuse: bool) -> Iterator[tuple[str, Engine, int, float]]:
+    """(url, engine, runs stored, load seconds) of a store holding ``runs`` runs: reused when asked and there."""
+    found = _loaded(name) if reuse else None
+    if found is not None and found[0] == runs:
+        url = _store_url(name)
+        engine = create_store_engine(url)
+        upgrade(engine)
+        print(f"  reusing {name}: {found[1]:,} runs loaded earlier in {found[2]:.0f} s", flush=True)
+        try:
+            yield url, engine, found[1], found[2]
+        finally:
+            engine.dispose()
+        return
+    with fresh_pg(name) as (url, engine):
+        stored, seconds = fill(engine, runs)
+        _mark_loaded(engine, name, runs, stored, seconds)
+        yield url, engine, stored, seconds
 
 
 def fill(engine: Engine, runs: int) -> tuple[int, float]:
@@ -317,24 +371,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ui", action="store_true", help="skip the browser's first paint")
     parser.add_argument("--purge-days", type=float, default=0, help="also purge runs older than this, under load")
     parser.add_argument("--review-limit-s", type=float, default=None, help="give up on review after this long")
+    parser.add_argument("--reuse", action="store_true", help="keep stores loaded earlier with the same sizes")
+    parser.add_argument("--load-only", action="store_true", help="load both stores, measure nothing")
     parser.add_argument("--skip", default="", help="queries not to measure, comma-separated (e.g. review)")
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
 
     print(f"baseline: {args.baseline_runs:,} runs", flush=True)
-    with fresh_pg("mltrace_scale_base") as (url, engine):
-        fill(engine, args.baseline_runs)
+    with loaded_pg("mltrace_scale_base", args.baseline_runs, args.reuse) as (url, engine, _, _):
         engine.dispose()
-        base = measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
+        base = {} if args.load_only else measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
 
     print(f"scale: {args.runs:,} runs, streamed", flush=True)
-    with fresh_pg("mltrace_scale") as (url, engine):
-        stored, seconds = fill(engine, args.runs)
+    with loaded_pg("mltrace_scale", args.runs, args.reuse) as (url, engine, stored, seconds):
         rss = _rss_mib()
+        if args.load_only:
+            print(f"loaded {stored:,} runs in {seconds:.0f} s", flush=True)
+            return 0
         tables, indexes = bytes_by_table(engine, stored)
         engine.dispose()
         big = measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
-        purge_rows = purge_under_load(url, engine, args.runs, args.purge_days, args.requests) if args.purge_days else []
+        purge_rows = []
+        if args.purge_days:
+            _mark_loaded(engine, "mltrace_scale", None)  # the purge changes the store: never reuse it
+            purge_rows = purge_under_load(url, engine, args.runs, args.purge_days, args.requests)
 
     rows: list[list[object]] = []
     for name, (p50, p95) in big.items():

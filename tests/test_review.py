@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import Engine
 
 from mltrace_otel.queries.errors import InvalidArgument
+from mltrace_otel.queries.lineage import latest_producers, upstream_sets
 from mltrace_otel.queries.pointers import set_flag
 from mltrace_otel.queries.review import Ranking, Review, review
+from mltrace_otel.queries.scoring import rank
 from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
 from tests.helpers import count_statements, run_record
@@ -195,5 +197,44 @@ def test_review_costs_the_same_number_of_statements_whatever_the_pipeline_size(e
         result = review(conn)
     assert result.total_failed == 12 and result.total_passed == 4 * 5 + 20 * 25 - 12
     assert large.count == small.count
-    assert large.count == 8, large.statements  # flags, producers x2, components x2, passing, walk, runs
+    assert large.count == 5, large.statements  # flags, their producers, passing + producers, one walk, runs
     assert p.ingest.span_id in {s.run.id for s in result.runs}
+
+
+def test_500_flagged_outputs_take_five_statements_and_score_as_their_own_traces_say(engine: Engine) -> None:
+    # A fine-tuning chain (each model trained from the previous one), 24 predictions per model, 500 of 600 flagged:
+    # traces overlap deeply, which the shared walk visits once.
+    runs = []
+    for i in range(25):
+        runs.append(run_record("featurize", 10 * i, 10 * i + 1, outputs=[f"features-{i}"]))
+        model_in = [f"model-{i - 1}"] if i else []
+        runs.append(
+            run_record("train", 10 * i + 2, 10 * i + 3, inputs=[f"features-{i}", *model_in], outputs=[f"model-{i}"])
+        )
+        runs += [
+            run_record("predict", 10 * i + 4, 10 * i + 5, inputs=[f"model-{i}"], outputs=[f"p-{i}-{k}"])
+            for k in range(24)
+        ]
+    ingest_spans(engine, runs)
+    names = [f"p-{i}-{k}" for i in range(25) for k in range(24)]
+    flagged = [f"p-{i}-{k}" for i in range(25) for k in range(4, 24)]
+    flag(engine, *flagged)
+
+    with engine.connect() as conn, count_statements(engine) as counted:
+        result = review(conn)
+    assert counted.count == 5, counted.statements
+    assert (result.total_failed, result.total_passed) == (500, 100)
+
+    # The same numbers from each output's own trace, walked one by one.
+    with engine.connect() as conn:
+        producers = latest_producers(conn, names)
+        traces = upstream_sets(conn, list(producers.values()))
+    failing = {n: traces[producers[n]] for n in flagged}
+    passing = {n: traces[producers[n]] for n in names if n not in set(flagged)}
+    start = {r.span_id: r.start_ns for r in runs}
+    expected = rank(failing, passing, Ranking.OCHIAI, lambda rid: (-start[rid], rid))
+    assert [(s.run.id, s.failed, s.passed, s.ochiai) for s in result.runs] == [
+        (s.key, s.failed, s.passed, s.ochiai) for s in expected
+    ]
+    first_model = runs[1].span_id  # upstream of every prediction
+    assert next((s.failed, s.passed) for s in result.runs if s.run.id == first_model) == (500, 100)

@@ -7,6 +7,7 @@ output's trace. queries/review.py reads the traces; this module counts and ranks
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -59,20 +60,38 @@ def rank(
         failed.update(set(suspects))
     for suspects in passing.values():
         passed.update(set(suspects))
-    total_failed, total_passed = len(failing), len(passing)
-    found = [
+    return rank_counts(failed, passed, len(failing), len(passing), ranking, tiebreak)
+
+
+def rank_counts(
+    failed: Mapping[str, int],
+    passed: Mapping[str, int],
+    total_failed: int,
+    total_passed: int,
+    ranking: Ranking,
+    tiebreak: Callable[[str], Any] = lambda key: key,
+    limit: int | None = None,
+) -> list[Suspect]:
+    """``rank`` from counts already made: ``failed`` holds every suspect (in at least one failing trace) with its
+    count, ``passed`` the unflagged traces each is in (absent = 0). ``limit`` keeps the first ones only, without
+    sorting (or explaining) the rest: a review of a long history has hundreds of thousands of suspects."""
+
+    def score(key: str) -> float:
+        return ochiai(failed[key], passed.get(key, 0), total_failed)
+
+    if ranking is Ranking.OCHIAI:
+        order: Callable[[str], Any] = lambda key: (-score(key), -failed[key], tiebreak(key))  # noqa: E731
+    else:
+        order = lambda key: (-failed[key], -score(key), tiebreak(key))  # noqa: E731
+    keys = sorted(failed, key=order) if limit is None else heapq.nsmallest(limit, failed, key=order)
+    return [
         Suspect(
             key=key,
             failed=failed[key],
-            passed=passed[key],
+            passed=passed.get(key, 0),
             coverage=failed[key] / total_failed,
-            ochiai=ochiai(failed[key], passed[key], total_failed),
-            explanation=explain(failed[key], passed[key], total_failed, total_passed),
+            ochiai=score(key),
+            explanation=explain(failed[key], passed.get(key, 0), total_failed, total_passed),
         )
-        for key in failed
+        for key in keys
     ]
-    if ranking is Ranking.OCHIAI:
-        found.sort(key=lambda s: (-s.ochiai, -s.failed, tiebreak(s.key)))
-    else:
-        found.sort(key=lambda s: (-s.failed, -s.ochiai, tiebreak(s.key)))
-    return found
