@@ -4,6 +4,8 @@ Newest first, so a run's consumers go before it does. Each batch takes the edge 
 lineage (store/edges.py) and re-checks its runs under it: a run that started depending on one since the plan (a
 new consumer read its output), or an output flagged or pinned since, keeps that run and everything upstream of
 it. Ingest therefore waits at most one batch, and can never link a new run to a producer being deleted.
+What only the deleted runs used goes with them in the same transaction: their OpenLineage events and run rows,
+pointers nothing else reads or writes, and code snapshots no other span carries.
 Then the arrival numbers of deleted runs, and plain spans older than the spans rule, in primary-key ranges.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, text
+from sqlalchemy.exc import IntegrityError
 
 from mltrace_otel.retention.plan import BATCH, DELETED, LATE, SCRATCH, RetentionPlan, prepare, protect, summarise
 from mltrace_otel.retention.policy import Policy
@@ -39,6 +42,8 @@ def _ids(sql: str) -> TextClause:
 
 
 _DELETE_RUN_ROWS = [
+    _ids("DELETE FROM openlineage_events WHERE run_id IN (SELECT run_id FROM openlineage_runs WHERE span_id IN :ids)"),
+    _ids("DELETE FROM openlineage_runs WHERE span_id IN :ids"),
     _ids("DELETE FROM run_io WHERE span_id IN :ids"),
     _ids("DELETE FROM run_edges WHERE consumer_id IN :ids"),
     _ids("DELETE FROM run_edges WHERE producer_id IN :ids"),
@@ -50,6 +55,30 @@ _DELETE_POINTERS = _ids(
     "AND NOT EXISTS (SELECT 1 FROM run_io r WHERE r.pointer = io_pointers.name) "
     "AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.pointer = io_pointers.name)"
 )
+
+_CODE_HASHES = _ids("SELECT DISTINCT code_hash FROM spans WHERE span_id IN :ids AND code_hash IS NOT NULL")
+_UNUSED_SNAPSHOTS = (
+    "SELECT hash FROM code_snapshots c WHERE hash IN :ids "
+    "AND NOT EXISTS (SELECT 1 FROM spans s WHERE s.code_hash = c.hash)"
+)
+# Postgres: ingest locks the snapshots of the spans it stores (store/ingest.py), so one arriving now is skipped.
+_DELETE_SNAPSHOTS = {
+    "postgresql": _ids(f"DELETE FROM code_snapshots WHERE hash IN ({_UNUSED_SNAPSHOTS} FOR UPDATE SKIP LOCKED)"),
+    "sqlite": _ids(f"DELETE FROM code_snapshots WHERE hash IN ({_UNUSED_SNAPSHOTS})"),  # one writer at a time
+}
+
+
+def _delete_snapshots(conn: Connection, hashes: list[str]) -> None:
+    """Code snapshots of ``hashes`` that no stored span carries any more."""
+    if not hashes:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(_DELETE_SNAPSHOTS[conn.dialect.name], {"ids": hashes})
+    except IntegrityError:
+        # A span with this code committed between the check and the delete (its foreign key saw it): the
+        # snapshot is in use again and stays.
+        pass
 
 
 def _delete_batch(conn: Connection, ids: list[str]) -> list[str]:
@@ -65,10 +94,12 @@ def _delete_batch(conn: Connection, ids: list[str]) -> list[str]:
         pointers = list(
             conn.execute(_ids("SELECT DISTINCT pointer FROM run_io WHERE span_id IN :ids"), {"ids": going}).scalars()
         )
+        hashes = list(conn.execute(_CODE_HASHES, {"ids": going}).scalars())
         for stmt in _DELETE_RUN_ROWS:
             conn.execute(stmt, {"ids": going})
         if pointers:
             conn.execute(_DELETE_POINTERS, {"ids": pointers})
+        _delete_snapshots(conn, hashes)
     conn.execute(text(f"UPDATE {SCRATCH} SET reason = '{DELETED}' WHERE reason = '{BATCH}'"))
     return going
 
@@ -83,12 +114,20 @@ def _purge_spans(
     low = 0
     window = batch_size * 10  # plain spans are a fraction of each range; keeps each statement short either way
     while low < top:
-        result = conn.execute(
-            text("DELETE FROM spans WHERE seq > :low AND seq <= :high AND component IS NULL AND start_ns < :cut"),
-            {"low": low, "high": low + window, "cut": cutoff_ns},
+        hashes = (
+            conn.execute(
+                text(
+                    "DELETE FROM spans WHERE seq > :low AND seq <= :high AND component IS NULL AND start_ns < :cut "
+                    "RETURNING code_hash"
+                ),
+                {"low": low, "high": low + window, "cut": cutoff_ns},
+            )
+            .scalars()
+            .all()
         )
+        _delete_snapshots(conn, sorted({h for h in hashes if h is not None}))
         conn.commit()
-        deleted += result.rowcount or 0
+        deleted += len(hashes)
         batches += 1
         low += window
         if on_batch is not None:

@@ -91,8 +91,11 @@ def _write(conn: Connection, batch: PreparedSpans, result: IngestResult) -> None
     begin_ingest(conn)
     writer = writer_for(conn)
     snapshots = batch.snapshots
-    # Snapshots first: spans reference them by hash.
-    writer.insert_ignore("code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",))
+    # Snapshots first: spans reference them by hash. Locked, so that retention cannot delete one as unused while
+    # this transaction stores a span that uses it.
+    writer.insert_ignore(
+        "code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",), lock_existing=True
+    )
     new_ids = writer.insert_new_spans(SPAN_COLUMNS, list(batch.rows.values()))
     result.stored = len(new_ids)
     result.new_span_ids = [sid for sid in batch.rows if sid in new_ids]

@@ -97,6 +97,14 @@ code_snapshots = Table(
     Column("hash", String(64), primary_key=True),  # sha256 of the UTF-8 source
     Column("content", Text, nullable=False),
 )
+# Retention deletes a snapshot once no span refers to it: finding (and the foreign key checking) that no span does.
+Index(
+    "ix_spans_code_hash",
+    spans.c.code_hash,
+    postgresql_using="hash",
+    postgresql_where=text("code_hash IS NOT NULL"),
+    sqlite_where=text("code_hash IS NOT NULL"),
+)
 
 components = Table(
     "components",
@@ -212,6 +220,8 @@ openlineage_runs = Table(
     Column("digest", String(64)),
     Column("updated_ns", BigInteger, nullable=False),
 )
+# Retention deletes the OpenLineage rows of the runs it deletes.
+Index("ix_openlineage_runs_span", openlineage_runs.c.span_id)
 # The OpenLineage spec's run-event types; the receiver (openlineage/events.py, a layer above) accepts exactly these.
 OPENLINEAGE_EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 openlineage_events = Table(

@@ -3,9 +3,12 @@ equals apply, ingest goes on during a purge, plain spans have a life of their ow
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import threading
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,14 +17,18 @@ from typer.testing import CliRunner
 
 from mltrace_otel.cli.main import app
 from mltrace_otel.config import ConfigError
+from mltrace_otel.openlineage.events import RunEvent, parse_event
+from mltrace_otel.openlineage.receive import receive_events
 from mltrace_otel.queries.lineage import lineage
 from mltrace_otel.queries.pointers import set_flag
 from mltrace_otel.retention.pins import pin, unpin
 from mltrace_otel.retention.plan import plan_retention
 from mltrace_otel.retention.policy import Limits, load_policy_file, parse_policy
 from mltrace_otel.retention.purge import apply_retention
+from mltrace_otel.semconv import CODE_SNAPSHOT
 from mltrace_otel.span_record import SpanRecord
 from mltrace_otel.store.ingest import ingest_spans
+from mltrace_otel.store.rows import snapshot_hash
 from tests.helpers import new_span_id, run_record
 
 DAY = 86_400
@@ -262,3 +269,60 @@ def test_the_server_purges_on_a_schedule(engine: Engine, db_url: str, monkeypatc
     monkeypatch.setenv("MLTRACE_RETENTION_INTERVAL_S", "soon")
     with pytest.raises(ConfigError, match="not a number"):
         create_app(ServerSettings(database_url=db_url), engine=engine)
+
+
+def _openlineage_run(day: float, output: str) -> list[RunEvent]:
+    run_id = str(uuid.uuid4())
+    at = [datetime.fromtimestamp((BASE_NS + int((day * DAY + s) * 10**9)) / 10**9, UTC).isoformat() for s in (0, 60)]
+    return [
+        parse_event(
+            {
+                "eventType": state,
+                "eventTime": time,
+                "run": {"runId": run_id},
+                "job": {"namespace": "dbt", "name": "orders"},
+                "outputs": [{"namespace": "file", "name": output}] if state == "COMPLETE" else [],
+                "producer": "tests",
+            }
+        )
+        for state, time in zip(("START", "COMPLETE"), at, strict=True)
+    ]
+
+
+def _rows(engine: Engine, sql: str) -> set[object]:
+    with engine.connect() as conn:
+        return set(conn.execute(text(sql)).scalars())
+
+
+def test_code_snapshots_and_openlineage_events_of_deleted_runs_go_with_them(engine: Engine) -> None:
+    only_old, shared = "print('only old runs ran me')", "print('old and new runs ran me')"
+    ingest_spans(
+        engine,
+        [
+            run_record("train", 1 * DAY, 1 * DAY + 60, outputs=["m-1"], attributes={CODE_SNAPSHOT: only_old}),
+            run_record("train", 2 * DAY, 2 * DAY + 60, outputs=["m-2"], attributes={CODE_SNAPSHOT: shared}),
+            run_record("train", 99 * DAY, 99 * DAY + 60, outputs=["m-99"], attributes={CODE_SNAPSHOT: shared}),
+        ],
+    )
+    old_events, new_events = _openlineage_run(3, "/lake/old"), _openlineage_run(98, "/lake/new")
+    receive_events(engine, old_events + new_events)
+    assert len(_rows(engine, "SELECT event_hash FROM openlineage_events")) == 4
+
+    result = apply_retention(engine, parse_policy("*=30d"), NOW)
+    assert result.runs_deleted == 3  # two train runs and the OpenLineage run of day 3
+    assert _rows(engine, "SELECT hash FROM code_snapshots") == {snapshot_hash(shared)}
+    assert _rows(engine, "SELECT run_id FROM openlineage_runs") == {new_events[0].run_id}
+    assert _rows(engine, "SELECT run_id FROM openlineage_events") == {new_events[0].run_id}
+    assert _rows(engine, "SELECT event_hash FROM openlineage_events") == {e.digest for e in new_events}
+    # A span with the deleted code stored afterwards brings its snapshot again.
+    ingest_spans(engine, [run_record("train", 100 * DAY, 100 * DAY + 1, attributes={CODE_SNAPSHOT: only_old})])
+    assert _rows(engine, "SELECT hash FROM code_snapshots") == {snapshot_hash(shared), snapshot_hash(only_old)}
+
+
+def test_plain_spans_purged_by_age_take_their_code_snapshots(engine: Engine) -> None:
+    old = dataclasses.replace(_plain_span(1), attributes={CODE_SNAPSHOT: "print('a plain span')"})
+    ingest_spans(engine, [old, _run("keep", 99)])
+    assert len(_rows(engine, "SELECT hash FROM code_snapshots")) == 1
+    result = apply_retention(engine, parse_policy("*=365d; spans=30d"), NOW)
+    assert result.spans_deleted == 1
+    assert _rows(engine, "SELECT hash FROM code_snapshots") == set()
