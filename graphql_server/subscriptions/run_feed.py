@@ -6,12 +6,12 @@ would have to NOTIFY. The cost is a few indexed statements per interval per proc
 subscribers, and a latency of up to one interval.
 
 Each subscriber has a position (an arrival number: it has been given every run numbered up to there). It starts
-where its websocket connection was acknowledged (``GraphQLApp.on_ws_connect`` takes the mark before the
-acknowledgement), so a run stored after the client knows it is connected is never missed. The poller publishes
-each page it reads to the subscribers whose position it continues; a subscriber that is behind (it joined with
-an older position, or its queue filled up while it was slow) reads its own pages from the store until it has
-caught up, then rejoins. Nobody is dropped for being slow and memory stays bounded: at most ``QUEUE_SIZE`` runs
-wait per subscriber.
+where the client says it stopped (``runAdded(after:)``, a resumed subscription), else where its websocket
+connection was acknowledged (``GraphQLApp.on_ws_connect`` takes the mark before the acknowledgement), so a run
+stored after the client knows it is connected is never missed. The poller publishes each page it reads to the
+subscribers whose position it continues; a subscriber that is behind (it joined with an older position, or its
+queue filled up while it was slow) reads its own pages from the store until it has caught up, then rejoins. Nobody
+is dropped for being slow and memory stays bounded: at most ``QUEUE_SIZE`` runs wait per subscriber.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ class Subscriber:
     def __init__(self, feed: RunFeed, position: int) -> None:
         self.feed = feed
         self.position = position
-        self.queue: asyncio.Queue[Run] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[int, Run]] = asyncio.Queue()
         self.ready = asyncio.Event()  # something was queued for it
+        self.delivered = position  # the arrival number of the last run next() returned
 
     def offer(self, page: Page, before: int) -> None:
         """Queue the runs of a page read after ``before``, when that continues this subscriber's position."""
@@ -47,16 +48,18 @@ class Subscriber:
                 continue
             if self.queue.qsize() >= QUEUE_SIZE:
                 break  # too slow for now: from here on it reads its own pages
-            self.queue.put_nowait(run)
+            self.queue.put_nowait((seq, run))
             self.position = seq
         else:
             self.position = max(self.position, page.last)
         self.ready.set()
 
     async def next(self) -> Run:
+        """The next run; ``delivered`` becomes its arrival number (where a client resumes after it)."""
         while True:
             if not self.queue.empty():
-                return self.queue.get_nowait()
+                self.delivered, run = self.queue.get_nowait()
+                return run
             if self.position < self.feed.position:
                 page = await self.feed.db.read(read_page, self.position, PAGE)
                 self.offer(page, self.position)

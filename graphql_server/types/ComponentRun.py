@@ -55,6 +55,11 @@ class ComponentRun:
     )
     notes: str | None
     service_name: str | None = strawberry.field(description="service.name of the process that ran it.")
+    arrival_cursor: str | None = strawberry.field(
+        default=None,
+        description="In runAdded events: where this run arrived. Pass it as runAdded(after:) to resume after it "
+        "(every run stored since, once). Null elsewhere.",
+    )
 
     # Fields read from the stored JSON columns resolve on demand: the record decodes a column only when one of
     # them is asked for, so a large answer that does not ask pays nothing for them.

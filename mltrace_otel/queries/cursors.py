@@ -20,6 +20,28 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
         raise InvalidArgument(f"cursor {cursor!r} is not one this server issued; pass an endCursor back") from exc
 
 
+_ARRIVAL = "arrival:"
+
+
+def encode_arrival_cursor(seq: int) -> str:
+    """A position in the order runs were stored (``run_arrivals``): opaque to clients, the same on every replica."""
+    return base64.urlsafe_b64encode(f"{_ARRIVAL}{seq}".encode()).decode("ascii")
+
+
+def decode_arrival_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        if text.startswith(_ARRIVAL):
+            seq = int(text.removeprefix(_ARRIVAL))
+            if seq >= 0:
+                return seq
+    except (ValueError, binascii.Error, UnicodeError):
+        pass
+    raise InvalidArgument(
+        f"cursor {cursor!r} is not one this server issued; pass back the arrivalCursor of the last runAdded event"
+    )
+
+
 def check_first(first: int, maximum: int = 1000) -> int:
     if first < 0:
         raise InvalidArgument(f"first must be >= 0 (got {first})")

@@ -19,9 +19,9 @@ export interface LiveState {
 
 export const LiveContext = createContext<LiveState>({ version: 0, mode: "connecting", online: true });
 
-export const LIVE_SUBSCRIPTION = doc<{ runAdded: { id: string } }>(`
-subscription RunAdded {
-  runAdded { id }
+export const LIVE_SUBSCRIPTION = doc<{ runAdded: { id: string; arrivalCursor: string | null } }>(`
+subscription RunAdded($after: String) {
+  runAdded(after: $after) { id arrivalCursor }
 }`);
 
 const POLL_MS = 3000;
@@ -105,9 +105,20 @@ export function LiveProvider({ children, pollOnly = false }: { children: ReactNo
         },
       },
     });
-    const unsubscribe = client.subscribe(
-      { query: LIVE_SUBSCRIPTION.source, operationName: LIVE_SUBSCRIPTION.name },
-      { next: () => bump(), error: () => startPolling(), complete: () => undefined },
+    // graphql-ws sends this payload again on every reconnect: keeping the last event's cursor in it resumes the
+    // subscription where it stopped (every run stored while disconnected arrives once, on any replica).
+    const variables: { after?: string } = {};
+    const unsubscribe = client.subscribe<{ runAdded: { id: string; arrivalCursor: string | null } }>(
+      { query: LIVE_SUBSCRIPTION.source, operationName: LIVE_SUBSCRIPTION.name, variables },
+      {
+        next: (result) => {
+          const cursor = result.data?.runAdded.arrivalCursor;
+          if (cursor) variables.after = cursor;
+          bump();
+        },
+        error: () => startPolling(),
+        complete: () => undefined,
+      },
     );
     return () => {
       stopped.current = true;
