@@ -12,7 +12,7 @@ Measured over real HTTP against ``mltrace serve`` in its own process, ``--reques
 after a warm-up (benchmarks/graphql_bench.py's ``measure``): recentRuns, history, runs(filter), the 6-level
 trace, lineage of the DAG (graph fields and every field the UI's graph view asks), review of the 500 flagged
 outputs, staleness of the DAG's training run (124 dependencies), and the web UI's first paint of the recent view
-in headless Chromium (review, which takes seconds to minutes, once, within 15 minutes). Goal: every p50
+in headless Chromium. Goal: every p50
 within 1.5x of its 5,000-run figure; lineage (UI) under 50 ms.
 Then bytes per run by table (``pg_total_relation_size``: heap, TOAST and indexes) and per index.
 
@@ -191,32 +191,6 @@ def scale_queries(dag_output: str) -> dict[str, tuple[str, dict[str, Any]]]:
     return found
 
 
-# Review walks the whole upstream of every flagged output and of as many unflagged ones (depth up to 1,000): the
-# industry pipeline fine-tunes each model from the previous one, so that reaches back through the history. Seconds
-# to minutes per request: timed once, with a time limit (then its statements are cancelled).
-SLOW = {"review (500 flagged)": 900.0}
-
-
-def _time_slow(base: str, url: str, query: str, limit_s: float) -> float:
-    """ms of one POST, or inf when it took longer than ``limit_s``."""
-    start = time.perf_counter()
-    try:
-        with httpx.Client(base_url=base, timeout=limit_s) as client:
-            response = client.post("/graphql", json={"query": query})
-    except httpx.TimeoutException:
-        engine = create_store_engine(url)
-        with engine.connect() as conn:
-            conn.execute(
-                text("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                     "AND state = 'active' AND pid <> pg_backend_pid()")
-            )  # fmt: skip
-        engine.dispose()
-        return float("inf")
-    if response.status_code != 200 or response.json().get("errors"):
-        raise RuntimeError(f"query failed: {response.status_code} {response.text[:500]}")
-    return (time.perf_counter() - start) * 1000
-
-
 RECENT_READY = "document.querySelector('[data-testid=view-recent] tr[data-run-id]')"
 
 
@@ -245,9 +219,7 @@ def ui_first_paint(base: str, repeat: int) -> float | None:
     return statistics.median(times)
 
 
-def measure_store(
-    url: str, requests: int, ui: bool, skip: set[str], slow_limit_s: float | None = None
-) -> dict[str, tuple[float, float]]:
+def measure_store(url: str, requests: int, ui: bool, skip: set[str]) -> dict[str, tuple[float, float]]:
     """query -> (p50 ms, p95 ms)."""
     results: dict[str, tuple[float, float]] = {}
     dag_output = fan_in_dag().final_outputs[0]
@@ -255,10 +227,7 @@ def measure_store(
         for name, (query, variables) in scale_queries(dag_output).items():
             if name.split(" ")[0] in skip:
                 continue
-            if name in SLOW:
-                p50 = p95 = _time_slow(base, url, query, slow_limit_s or SLOW[name])
-            else:
-                p50, p95, _, _ = measure(base, server, query, variables, requests)
+            p50, p95, _, _ = measure(base, server, query, variables, requests)
             results[name] = (p50, p95)
             print(f"  {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
         if ui:
@@ -370,7 +339,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per query")
     parser.add_argument("--no-ui", action="store_true", help="skip the browser's first paint")
     parser.add_argument("--purge-days", type=float, default=0, help="also purge runs older than this, under load")
-    parser.add_argument("--review-limit-s", type=float, default=None, help="give up on review after this long")
     parser.add_argument("--reuse", action="store_true", help="keep stores loaded earlier with the same sizes")
     parser.add_argument("--load-only", action="store_true", help="load both stores, measure nothing")
     parser.add_argument("--skip", default="", help="queries not to measure, comma-separated (e.g. review)")
@@ -380,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline: {args.baseline_runs:,} runs", flush=True)
     with loaded_pg("mltrace_scale_base", args.baseline_runs, args.reuse) as (url, engine, _, _):
         engine.dispose()
-        base = {} if args.load_only else measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
+        base = {} if args.load_only else measure_store(url, args.requests, not args.no_ui, skip)
 
     print(f"scale: {args.runs:,} runs, streamed", flush=True)
     with loaded_pg("mltrace_scale", args.runs, args.reuse) as (url, engine, stored, seconds):
@@ -390,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         tables, indexes = bytes_by_table(engine, stored)
         engine.dispose()
-        big = measure_store(url, args.requests, not args.no_ui, skip, args.review_limit_s)
+        big = measure_store(url, args.requests, not args.no_ui, skip)
         purge_rows = []
         if args.purge_days:
             _mark_loaded(engine, "mltrace_scale", None)  # the purge changes the store: never reuse it
