@@ -66,15 +66,9 @@ class BulkWriter(Protocol):
         """Insert the span rows whose span_id is not stored yet; return the ids that were new."""
 
     def insert_ignore(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
-        key: Sequence[str],
-        lock_existing: bool = False,
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
     ) -> None:
-        """Insert rows, skipping those whose ``key`` already exists (``lock_existing``: and lock those until the
-        transaction ends, so that a concurrent delete, retention's, waits or skips them)."""
+        """Insert rows, skipping those whose ``key`` already exists."""
 
     def append(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Insert rows that cannot conflict (they belong to spans new in this transaction)."""
@@ -121,21 +115,13 @@ class PostgresBulkWriter:
         self.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _copy_buffer(rows), size=1 << 20)
 
     def _insert_rows(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
-        key: Sequence[str],
-        returning: str = "",
-        lock_existing: bool = False,
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str], returning: str = ""
     ) -> None:
         # One JSON parameter holding every row: a single statement and round trip for any number of rows.
         cols = ", ".join(columns)
-        # DO UPDATE ... WHERE false changes nothing but locks the existing row (DO NOTHING takes no lock).
-        action = f"DO UPDATE SET {key[0]} = EXCLUDED.{key[0]} WHERE false" if lock_existing else "DO NOTHING"
         self.cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT {_json_columns(columns)} FROM json_array_elements(%s::json) e "
-            f"ON CONFLICT ({', '.join(key)}) {action} {returning}",
+            f"ON CONFLICT ({', '.join(key)}) DO NOTHING {returning}",
             (_json_rows(rows),),
         )
 
@@ -163,15 +149,10 @@ class PostgresBulkWriter:
         return {r[id_index] for r in fresh}
 
     def insert_ignore(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
-        key: Sequence[str],
-        lock_existing: bool = False,
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
     ) -> None:
         if rows:
-            self._insert_rows(table, columns, rows, key, lock_existing=lock_existing)
+            self._insert_rows(table, columns, rows, key)
 
     def append(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -213,12 +194,7 @@ class SqliteBulkWriter:
         return {r[id_index] for r in fresh}
 
     def insert_ignore(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
-        key: Sequence[str],
-        lock_existing: bool = False,  # one writer at a time: nothing to lock against
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
     ) -> None:
         if rows:
             marks = ",".join("?" * len(columns))

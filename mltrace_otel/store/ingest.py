@@ -10,6 +10,7 @@ span, and it is idempotent: a span delivered twice is stored once, because only 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,11 +92,9 @@ def _write(conn: Connection, batch: PreparedSpans, result: IngestResult) -> None
     begin_ingest(conn)
     writer = writer_for(conn)
     snapshots = batch.snapshots
-    # Snapshots first: spans reference them by hash. Locked, so that retention cannot delete one as unused while
-    # this transaction stores a span that uses it.
-    writer.insert_ignore(
-        "code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",), lock_existing=True
-    )
+    # Snapshots first: spans reference them by hash.
+    writer.insert_ignore("code_snapshots", ("hash", "content"), [snapshots[h] for h in sorted(snapshots)], ("hash",))
+    _hold_snapshots(conn, writer, snapshots)
     new_ids = writer.insert_new_spans(SPAN_COLUMNS, list(batch.rows.values()))
     result.stored = len(new_ids)
     result.new_span_ids = [sid for sid in batch.rows if sid in new_ids]
@@ -107,6 +106,25 @@ def _write(conn: Connection, batch: PreparedSpans, result: IngestResult) -> None
     new_runs = [run for sid, run in batch.runs.items() if sid in new_ids]
     if new_runs:
         _write_runs(conn, writer, new_runs, batch.now_ns)
+
+
+_HOLD_SNAPSHOTS = text(
+    "SELECT hash FROM code_snapshots WHERE hash IN (SELECT json_array_elements_text(CAST(:h AS json))) "
+    "ORDER BY hash FOR KEY SHARE"
+)
+
+
+def _hold_snapshots(conn: Connection, writer: BulkWriter, snapshots: dict[str, tuple[str, str]]) -> None:
+    """Postgres: share-lock the snapshots this batch's spans will refer to, so that retention (which deletes a
+    snapshot no span refers to, skipping locked ones) cannot delete one between the insert above, which takes no
+    lock on a row already there, and the spans' own foreign key check. One a purge deleted just before the lock
+    is stored again. (The lock is the one that check takes anyway; SQLite has one writer at a time.)"""
+    if not snapshots or conn.dialect.name != "postgresql":
+        return
+    held = set(conn.execute(_HOLD_SNAPSHOTS, {"h": json.dumps(sorted(snapshots))}).scalars())
+    gone = [snapshots[h] for h in sorted(snapshots) if h not in held]
+    if gone:
+        writer.insert_ignore("code_snapshots", ("hash", "content"), gone, ("hash",))
 
 
 def _stored_conflicts(conn: Connection, repeated: dict[str, tuple[Any, ...]]) -> list[RejectedSpan]:
