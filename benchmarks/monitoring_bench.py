@@ -5,9 +5,11 @@
 2. Ingest and metrics: 1,000,000 outputs over 24 hours and their 1,000,000 feedback values stored through
    ``store_observations`` (the path of the exporter and of ``POST /v1/logs``) in batches of 100,000; then the
    24-hour accuracy (first call recomputes all 1,440 minutes, the second reads them), ROC AUC (reads the pairs),
-   an hourly series and the hourly drift. Time and the process's resident memory growth, on SQLite and Postgres.
+   an hourly series and the hourly drift; then what a Prometheus scrape reads for the tasks (with a registered
+   24-hour accuracy), twice, and the task list. Time and the process's resident memory growth, on SQLite and
+   Postgres.
 
-    python -m benchmarks.monitoring_bench [--rows 1000000]
+    python -m benchmarks.monitoring_bench [--rows 1000000] [--no-caller-cost]
 """
 
 from __future__ import annotations
@@ -102,8 +104,21 @@ def _observations(rows: int):  # type: ignore[no-untyped-def]
         )
 
 
+def _scrape(engine: object) -> object:
+    """What ``GET /metrics`` does for the tasks: the task collector rendered in the exposition format."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from graphql_server.monitoring.metrics_route import TaskCollector
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(TaskCollector(engine))  # type: ignore[arg-type]
+    return lambda: generate_latest(registry)
+
+
 def ingest_and_metrics(backend: str, rows: int) -> list[tuple[str, str, str, str]]:
     from mltrace_otel.monitoring import drift, windows
+    from mltrace_otel.monitoring.overview import task_rows
+    from mltrace_otel.monitoring.registry import register_metric
     from mltrace_otel.monitoring.write import store_observations
     from mltrace_otel.store.engine import create_store_engine
     from mltrace_otel.store.migrate import upgrade
@@ -151,6 +166,11 @@ def ingest_and_metrics(backend: str, rows: int) -> list[tuple[str, str, str, str
     measure("hourly accuracy series, 24 points", lambda: windows.series(engine, "fraud", "accuracy", **day,
                                                                         step_s=3600))  # fmt: skip
     measure("hourly drift, 24 windows", lambda: drift.drift_series(engine, "fraud", **day, window_s=3600))
+    register_metric(engine, "fraud", "accuracy", 86_400)
+    scrape = _scrape(engine)
+    measure("scrape /metrics (task numbers), first", scrape)
+    measure("scrape /metrics (task numbers), again", scrape)
+    measure("task list (tasks / mltrace tasks)", lambda: task_rows(engine))
     assert first.pairs == rows, first  # type: ignore[attr-defined]
     engine.dispose()
     return out
@@ -161,8 +181,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--no-caller-cost", action="store_true", help="only the store part")
     args = parser.parse_args()
-    caller_cost(args.calls)
+    if not args.no_caller_cost:
+        caller_cost(args.calls)
     results = []
     for backend in args.backends.split(","):
         results += ingest_and_metrics(backend, args.rows)
