@@ -10,7 +10,6 @@ gives the same task numbers. Label values are bounded: task names, metric names,
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Iterator
 
@@ -25,7 +24,6 @@ from starlette.responses import PlainTextResponse, Response
 from graphql_server.auth.gate import Gate, bearer
 from graphql_server.auth.principal import Principal
 from graphql_server.monitoring import health
-from mltrace_otel.monitoring import drift, windows
 from mltrace_otel.monitoring.exposition import EDGES, database_latency_s, task_numbers
 from mltrace_otel.queries.scopes import Scope
 
@@ -74,12 +72,11 @@ class TaskCollector(Collector):
             rest = sum(c for _, c in ranked[MAX_CATEGORIES:])
             if rest:
                 categories.add_metric([t.name, "(other)"], rest)
-            for entry in json.loads(t.metrics) if t.metrics else []:
-                result = windows.compute(self.engine, t.name, entry["name"], window_s=entry.get("window_s"))
+            for name, window_s, result in t.metrics:
                 value = float("nan") if result.value is None else result.value
-                metric.add_metric([t.name, entry["name"], _window_label(entry.get("window_s"))], value)
-            if t.outputs:
-                point = drift.current_drift(self.engine, t.name)
+                metric.add_metric([t.name, name, _window_label(window_s)], value)
+            if t.drift is not None:
+                point = t.drift
                 score.add_metric([t.name, point.method], float("nan") if point.score is None else point.score)
                 drifted.add_metric([t.name], 1.0 if point.drifted else 0.0)
         yield from (outputs, feedback, values, categories, metric, score, drifted)

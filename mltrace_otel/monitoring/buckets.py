@@ -1,11 +1,15 @@
-"""Per-minute sufficient statistics of a task's (output, feedback) pairs, kept current incrementally in SQL.
+"""Per-minute sufficient statistics of a task's outputs and (output, feedback) pairs, kept current incrementally.
 
 A window's accuracy, precision, recall, F1, MAE, RMSE, MAPE and log-loss are sums of these counts and sums over
-its minutes, so a metric over 24 hours reads at most 1,440 rows, whatever the number of outputs. Ingest marks
-the minutes it touched (write.py); :func:`refresh` recomputes just those, in one INSERT ... SELECT, before a read.
+its minutes (``task_metric_buckets``), so a metric over 24 hours reads at most 1,440 rows, whatever the number of
+outputs. The outputs' own counts, value histogram and category counts per minute (``task_output_buckets``,
+``task_label_buckets``) are what a Prometheus scrape and the task list add up. Ingest marks the minutes it
+touched (write.py); :func:`refresh` recomputes just those, a few INSERT ... SELECT, before a read.
 """
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import Connection, Engine, text
 
@@ -15,6 +19,11 @@ from mltrace_otel.store.bulk import begin_ingest
 COUNTS = ("n", "n_correct", "tp", "fp", "fn", "tn", "n_num", "n_ape", "n_ll")
 SUMS = ("sum_abs", "sum_sq", "sum_ape", "sum_ll")
 STATS = COUNTS + SUMS
+# Upper bounds of the output-value histogram buckets (+Inf is added): probabilities and scores in [0, 1] get
+# tenths, larger values a 1-2.5-5 ladder. task_output_buckets keeps one cumulative count per bound (le_0...).
+EDGES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 10_000)
+HISTOGRAM = tuple(f"le_{i}" for i in range(len(EDGES)))
+OUTPUT_COLUMNS = ("n", "n_value", "sum_value", "first_ns", "last_ns", *HISTOGRAM)
 
 _EPS = "1e-15"
 
@@ -50,53 +59,107 @@ def refresh(engine: Engine, task: str) -> None:
     """Recompute the task's marked minutes (a no-op read when nothing changed since the last call)."""
     with engine.connect() as conn:
         pending = conn.execute(text("SELECT 1 FROM task_dirty_buckets WHERE task = :t LIMIT 1"), {"t": task}).first()
-    if pending is None:
-        return
+    if pending is not None:
+        _refresh([task], engine)
+
+
+def refresh_all(engine: Engine) -> None:
+    """Recompute every task's marked minutes: a bounded number of statements (one per 200 runs of marked
+    minutes), whatever the number of tasks."""
+    with engine.connect() as conn:
+        tasks = sorted(r[0] for r in conn.execute(text("SELECT DISTINCT task FROM task_dirty_buckets")))
+    if tasks:
+        _refresh(tasks, engine)
+
+
+def _refresh(tasks: list[str], engine: Engine) -> None:
     with engine.begin() as conn:
         begin_ingest(conn)
-        lock_tasks(conn, [task])
-        _recompute(conn, task)
+        lock_tasks(conn, tasks)
+        _recompute(conn, tasks)
 
 
-def _ranges(buckets: list[int]) -> list[tuple[int, int]]:
-    """Sorted minute starts merged into contiguous [start, end) ranges."""
-    out: list[tuple[int, int]] = []
-    for b in buckets:
-        if out and out[-1][1] == b:
-            out[-1] = (out[-1][0], b + BUCKET_NS)
+def _ranges(marks: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """Sorted (task, minute start) marks merged into contiguous (task, start, end) ranges."""
+    out: list[tuple[str, int, int]] = []
+    for task, b in marks:
+        if out and out[-1][0] == task and out[-1][2] == b:
+            out[-1] = (task, out[-1][1], b + BUCKET_NS)
         else:
-            out.append((b, b + BUCKET_NS))
+            out.append((task, b, b + BUCKET_NS))
     return out
 
 
 _RANGES_PER_STATEMENT = 200
+_HISTOGRAM = ", ".join(f"SUM(CASE WHEN o.value <= {e!r} THEN 1 ELSE 0 END)" for e in EDGES)
 
 
-def _recompute(conn: Connection, task: str) -> None:
-    dirty = [int(r[0]) for r in conn.execute(
-        text("SELECT bucket_ns FROM task_dirty_buckets WHERE task = :t ORDER BY bucket_ns"), {"t": task}
+def _recompute(conn: Connection, tasks: list[str]) -> None:
+    names = {"names": json.dumps(tasks)}
+    listed = json_list(conn, ":names")
+    marks = [(str(r[0]), int(r[1])) for r in conn.execute(
+        text(f"SELECT task, bucket_ns FROM task_dirty_buckets WHERE task IN ({listed}) ORDER BY task, bucket_ns"),
+        names,
     )]  # fmt: skip
-    ranges = _ranges(dirty)
+    ranges = _ranges(marks)
     # Ranges of the outputs' time, not a join against the marks: each is an index range scan whatever the
     # planner believes about table sizes (a join planned on stale statistics took 10 s for 1,440 minutes).
     for i in range(0, len(ranges), _RANGES_PER_STATEMENT):
         part = ranges[i : i + _RANGES_PER_STATEMENT]
-        params: dict[str, object] = {"t": task}
+        params: dict[str, object] = {}
         within_o, within_b = [], []
-        for k, (a, b) in enumerate(part):
-            params[f"a{k}"], params[f"b{k}"] = a, b
-            within_o.append(f"(o.ts_ns >= :a{k} AND o.ts_ns < :b{k})")
-            within_b.append(f"(bucket_ns >= :a{k} AND bucket_ns < :b{k})")
-        conn.execute(text(f"DELETE FROM task_metric_buckets WHERE task = :t AND ({' OR '.join(within_b)})"), params)
+        for k, (t, a, b) in enumerate(part):
+            params[f"t{k}"], params[f"a{k}"], params[f"b{k}"] = t, a, b
+            within_o.append(f"(o.task = :t{k} AND o.ts_ns >= :a{k} AND o.ts_ns < :b{k})")
+            within_b.append(f"(task = :t{k} AND bucket_ns >= :a{k} AND bucket_ns < :b{k})")
+        outputs, minutes = " OR ".join(within_o), " OR ".join(within_b)
+        bucket = f"o.ts_ns - o.ts_ns % {BUCKET_NS}"
+        for table in ("task_metric_buckets", "task_output_buckets", "task_label_buckets"):
+            conn.execute(text(f"DELETE FROM {table} WHERE {minutes}"), params)
         conn.execute(
             text(
                 f"INSERT INTO task_metric_buckets (task, bucket_ns, {', '.join(STATS)}) "
-                f"SELECT :t, bucket, {stats_select('ov', 'ol', 'fv', 'fl')} FROM ("
-                f"SELECT o.ts_ns - o.ts_ns % {BUCKET_NS} AS bucket, o.value AS ov, o.label AS ol, f.value AS fv, "
+                f"SELECT task, bucket, {stats_select('ov', 'ol', 'fv', 'fl')} FROM ("
+                f"SELECT o.task AS task, {bucket} AS bucket, o.value AS ov, o.label AS ol, f.value AS fv, "
                 "f.label AS fl FROM task_outputs o "
                 "JOIN task_feedback f ON f.task = o.task AND f.output_id = o.output_id "
-                f"WHERE o.task = :t AND ({' OR '.join(within_o)})) p GROUP BY bucket"
+                f"WHERE {outputs}) p GROUP BY task, bucket"
             ),
             params,
         )
-    conn.execute(text("DELETE FROM task_dirty_buckets WHERE task = :t"), {"t": task})
+        conn.execute(
+            text(
+                f"INSERT INTO task_output_buckets (task, bucket_ns, {', '.join(OUTPUT_COLUMNS)}) "
+                f"SELECT o.task, {bucket}, COUNT(*), COUNT(o.value), COALESCE(SUM(o.value), 0), MIN(o.ts_ns), "
+                f"MAX(o.ts_ns), {_HISTOGRAM} FROM task_outputs o WHERE {outputs} GROUP BY o.task, {bucket}"
+            ),
+            params,
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO task_label_buckets (task, bucket_ns, label, n) SELECT o.task, {bucket}, o.label, "
+                f"COUNT(*) FROM task_outputs o WHERE ({outputs}) AND o.label IS NOT NULL "
+                f"GROUP BY o.task, {bucket}, o.label"
+            ),
+            params,
+        )
+    conn.execute(text(f"DELETE FROM task_dirty_buckets WHERE task IN ({listed})"), names)
+
+
+def json_list(conn: Connection, param: str) -> str:
+    """A subquery of the strings of a JSON array bound to ``param``."""
+    if conn.dialect.name == "postgresql":
+        return f"SELECT json_array_elements_text(CAST({param} AS json))"
+    return f"SELECT value FROM json_each({param})"
+
+
+def json_rows(conn: Connection, param: str, fields: dict[str, str]) -> str:
+    """A derived table of the objects of a JSON array bound to ``param``: one column per field, of the given SQL
+    type ("text", "bigint", "float8"; "json" for a nested array): a list of per-task arguments in one statement."""
+    if conn.dialect.name == "postgresql":
+        cols = ", ".join(
+            (f"e->'{f}'" if t == "json" else f"CAST(e->>'{f}' AS {t})") + f" AS {f}" for f, t in fields.items()
+        )
+        return f"(SELECT {cols} FROM json_array_elements(CAST({param} AS json)) e)"
+    cols = ", ".join(f"json_extract(value, '$.{f}') AS {f}" for f in fields)
+    return f"(SELECT {cols} FROM json_each({param}))"

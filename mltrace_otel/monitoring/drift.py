@@ -146,6 +146,12 @@ def _category_counts(
         ),
         {"t": task, "a": start, "b": end, "s": step},
     ).all()
+    return rank_categories([(int(k), label, int(c)) for k, label, c in rows])
+
+
+def rank_categories(rows: list[tuple[int, str, int]]) -> tuple[list[str], dict[int, list[int]]]:
+    """(window index, label, count) rows as the kept categories (the most frequent, the rest as OTHER) and each
+    window's counts over them."""
     totals: dict[str, int] = {}
     for _, label, c in rows:
         totals[label] = totals.get(label, 0) + int(c)

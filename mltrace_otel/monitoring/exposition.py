@@ -1,52 +1,74 @@
-"""What ``GET /metrics`` reads from the store at a scrape: every task's counts, value histogram and categories."""
+"""What ``GET /metrics`` reads from the store at a scrape: every task's counts, value histogram, categories,
+registered metrics and latest drift.
+
+All of it is added up from the per-minute statistics that ingest keeps current (buckets.py), in a fixed number
+of statements for all tasks: a scrape reads one row per task and minute (and per category), never the stored
+outputs, so its cost does not grow with them. The drift reads the outputs of the two windows it compares
+(latest_drift.py); a registered ROC AUC reads its window's pairs (a rank statistic has no per-minute sums).
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
+from mltrace_otel.monitoring import windows
+from mltrace_otel.monitoring.buckets import EDGES, HISTOGRAM, refresh_all
+from mltrace_otel.monitoring.drift import DriftPoint
+from mltrace_otel.monitoring.latest_drift import latest_drifts
+
+__all__ = ["EDGES", "MAX_TASKS", "TaskNumbers", "database_latency_s", "task_numbers"]
+
 MAX_TASKS = 1_000
-# Upper bounds of the output-value histogram buckets (+Inf is added): probabilities and scores in [0, 1] get
-# tenths, larger values a 1-2.5-5 ladder.
-EDGES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 10_000)
 
 
 @dataclass
 class TaskNumbers:
     name: str
-    metrics: str | None  # the registered metrics (JSON)
     outputs: int = 0
-    feedback: int = 0
+    feedback: int = 0  # feedback that met its output
     # Cumulative counts per EDGES bound, the count and the sum of numeric values (None: no numeric output).
     histogram: tuple[list[int], int, float] | None = None
     categories: list[tuple[str, int]] = field(default_factory=list)
+    metrics: list[tuple[str, float | None, windows.MetricValue]] = field(default_factory=list)  # name, window_s
+    drift: DriftPoint | None = None  # the last hour against the reference (None: no output)
 
 
-def task_numbers(engine: Engine) -> list[TaskNumbers]:
-    """One statement per kind of number, for every task at once (at most MAX_TASKS tasks, by name)."""
+def task_numbers(engine: Engine, *, now_ns: int | None = None) -> list[TaskNumbers]:
+    """Every task's numbers (at most MAX_TASKS tasks, by name), as of ``now_ns`` (default now)."""
+    now = time.time_ns() if now_ns is None else now_ns
+    refresh_all(engine)
     with engine.connect() as conn:
-        tasks = {
-            r[0]: TaskNumbers(r[0], r[1])
+        registered = {
+            r[0]: json.loads(r[1]) if r[1] else []
             for r in conn.execute(text("SELECT name, metrics FROM tasks ORDER BY name LIMIT :n"), {"n": MAX_TASKS})
         }
-        for attr, table in (("outputs", "task_outputs"), ("feedback", "task_feedback")):
-            for name, count in conn.execute(text(f"SELECT task, COUNT(*) FROM {table} GROUP BY task")):
-                if name in tasks:
-                    setattr(tasks[name], attr, int(count))
-        buckets = ", ".join(f"SUM(CASE WHEN value <= {e!r} THEN 1 ELSE 0 END)" for e in EDGES)
+        tasks = {name: TaskNumbers(name) for name in registered}
+        histogram = ", ".join(f"SUM({c})" for c in HISTOGRAM)
         for row in conn.execute(
-            text(f"SELECT task, COUNT(value), COALESCE(SUM(value), 0), {buckets} FROM task_outputs "
-                 "WHERE value IS NOT NULL GROUP BY task")
+            text(f"SELECT task, SUM(n), SUM(n_value), SUM(sum_value), {histogram} FROM task_output_buckets "
+                 "GROUP BY task")
         ):  # fmt: skip
             if row[0] in tasks:
-                tasks[row[0]].histogram = ([int(c) for c in row[3:]], int(row[1]), float(row[2]))
+                tasks[row[0]].outputs = int(row[1])
+                if row[2]:
+                    tasks[row[0]].histogram = ([int(c) for c in row[4:]], int(row[2]), float(row[3]))
+        for name, count in conn.execute(text("SELECT task, SUM(n) FROM task_metric_buckets GROUP BY task")):
+            if name in tasks:
+                tasks[name].feedback = int(count)
         for name, label, count in conn.execute(
-            text("SELECT task, label, COUNT(*) FROM task_outputs WHERE label IS NOT NULL GROUP BY task, label")
+            text("SELECT task, label, SUM(n) FROM task_label_buckets GROUP BY task, label")
         ):
             if name in tasks:
                 tasks[name].categories.append((label, int(count)))
+    wanted = [(t, e["name"], e.get("window_s")) for t, entries in registered.items() for e in entries]
+    for (task, name, window_s), value in zip(wanted, windows.compute_many(engine, wanted, end_ns=now), strict=True):
+        tasks[task].metrics.append((name, window_s, value))
+    for task, point in latest_drifts(engine, {t.name: now for t in tasks.values() if t.outputs}).items():
+        tasks[task].drift = point
     return list(tasks.values())
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from mltrace_otel.monitoring.buckets import refresh_all
+
 NS = 1_000_000_000
 
 
@@ -66,16 +68,19 @@ def task_names(engine: Engine) -> list[str]:
 
 
 def summaries(engine: Engine, names: list[str] | None = None) -> list[TaskSummary]:
-    """Counts and time span of each task's outputs, in one statement per table."""
+    """Counts and time span of each task's outputs, added up from the per-minute statistics (buckets.py): a
+    fixed number of statements, reading one row per task and minute, never the outputs themselves. Feedback
+    counts the values that met their output (what metrics are computed from)."""
+    refresh_all(engine)
     chosen = task_names(engine) if names is None else names
     out: dict[str, dict[str, Any]] = {n: {"outputs": 0, "feedback": 0, "first": None, "last": None} for n in chosen}
     with engine.connect() as conn:
-        for key, table in (("outputs", "task_outputs"), ("feedback", "task_feedback")):
-            for name, count, first, last in conn.execute(
-                text(f"SELECT task, COUNT(*), MIN(ts_ns), MAX(ts_ns) FROM {table} GROUP BY task")
-            ):
-                if name in out:
-                    out[name][key] = int(count)
-                    if key == "outputs":
-                        out[name]["first"], out[name]["last"] = first, last
+        for name, count, first, last in conn.execute(
+            text("SELECT task, SUM(n), MIN(first_ns), MAX(last_ns) FROM task_output_buckets GROUP BY task")
+        ):
+            if name in out:
+                out[name].update(outputs=int(count), first=int(first), last=int(last))
+        for name, count in conn.execute(text("SELECT task, SUM(n) FROM task_metric_buckets GROUP BY task")):
+            if name in out:
+                out[name]["feedback"] = int(count)
     return [TaskSummary(n, v["outputs"], v["feedback"], v["first"], v["last"]) for n, v in out.items()]

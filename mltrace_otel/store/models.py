@@ -351,3 +351,26 @@ task_dirty_buckets = Table(
     Column("task", Text, primary_key=True),
     Column("bucket_ns", BigInteger, primary_key=True),
 )
+# Each task's outputs per minute: count, numeric count and sum, time span, and cumulative counts at the /metrics
+# histogram's bounds (le_0...; monitoring/buckets.py EDGES); and category counts per minute. Kept by the same
+# marks, they let a scrape and the task list add up minutes instead of reading outputs.
+task_output_buckets = Table(
+    "task_output_buckets",
+    metadata,
+    Column("task", Text, primary_key=True),
+    Column("bucket_ns", BigInteger, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    Column("n_value", BigInteger, nullable=False),
+    Column("sum_value", Float, nullable=False),
+    Column("first_ns", BigInteger, nullable=False),
+    Column("last_ns", BigInteger, nullable=False),
+    *(Column(f"le_{i}", BigInteger, nullable=False) for i in range(20)),
+)
+task_label_buckets = Table(
+    "task_label_buckets",
+    metadata,
+    Column("task", Text, primary_key=True),
+    Column("bucket_ns", BigInteger, primary_key=True),
+    Column("label", Text, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)

@@ -1,0 +1,54 @@
+"""monitoring: per-minute output counts, value histograms and category counts, for scrapes and the task list
+
+Revision ID: i16_output_buckets
+Revises: i16_monitoring
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "i16_output_buckets"
+down_revision = "i16_monitoring"
+branch_labels = None
+depends_on = None
+
+# One column per upper bound of mltrace_otel.monitoring.buckets.EDGES (a change there needs a migration).
+_HISTOGRAM = tuple(f"le_{i}" for i in range(20))
+_MINUTE_NS = 60 * 1_000_000_000
+
+
+def upgrade() -> None:
+    op.create_table(
+        "task_output_buckets",
+        sa.Column("task", sa.Text(), nullable=False),
+        sa.Column("bucket_ns", sa.BigInteger(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("n_value", sa.BigInteger(), nullable=False),
+        sa.Column("sum_value", sa.Float(), nullable=False),
+        sa.Column("first_ns", sa.BigInteger(), nullable=False),
+        sa.Column("last_ns", sa.BigInteger(), nullable=False),
+        *(sa.Column(c, sa.BigInteger(), nullable=False) for c in _HISTOGRAM),
+        sa.PrimaryKeyConstraint("task", "bucket_ns", name=op.f("pk_task_output_buckets")),
+    )
+    op.create_table(
+        "task_label_buckets",
+        sa.Column("task", sa.Text(), nullable=False),
+        sa.Column("bucket_ns", sa.BigInteger(), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("task", "bucket_ns", "label", name=op.f("pk_task_label_buckets")),
+    )
+    # Outputs stored before this revision: mark their minutes, so the next read fills the new tables.
+    op.execute(
+        f"INSERT INTO task_dirty_buckets (task, bucket_ns) SELECT DISTINCT o.task, o.ts_ns - o.ts_ns % {_MINUTE_NS} "
+        "FROM task_outputs o WHERE NOT EXISTS (SELECT 1 FROM task_dirty_buckets d WHERE d.task = o.task "
+        f"AND d.bucket_ns = o.ts_ns - o.ts_ns % {_MINUTE_NS})"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("task_label_buckets")
+    op.drop_table("task_output_buckets")

@@ -1,0 +1,206 @@
+"""The drift of each task's latest window, for any number of tasks in a fixed number of statements.
+
+The task list and a Prometheus scrape want one drift point per task; :func:`drift.current_drift` spends a few
+statements on each. This computes the same point (same bins, categories, reference and threshold; a test compares
+the two) for every task at once: each statement takes the tasks' time ranges as one JSON parameter, so the count
+of statements stays five however many tasks there are. What each reads is the outputs of the windows compared,
+never the task's whole history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, text
+
+from mltrace_otel.monitoring.buckets import json_list, json_rows
+from mltrace_otel.monitoring.drift import (
+    BINS,
+    DEFAULT_WINDOW_S,
+    JS_THRESHOLD,
+    NS,
+    PSI_THRESHOLD,
+    DriftPoint,
+    jensen_shannon,
+    psi,
+    rank_categories,
+)
+from mltrace_otel.monitoring.write import BUCKET_NS
+
+_RANGE = {"k": "bigint", "task": "text", "a": "bigint", "b": "bigint"}
+_OUTPUTS_IN = "JOIN task_outputs o ON o.task = w.task AND o.ts_ns >= w.a AND o.ts_ns < w.b"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    start: int
+    end: int
+    threshold: float | None
+    reference: tuple[int, int]  # the fixed reference window, else the window before [start, end)
+    fixed: bool
+
+    @property
+    def first(self) -> int:
+        """Where the outputs that decide numbers-or-categories (and a sliding reference's bins) start."""
+        return self.start if self.fixed else self.start - (self.end - self.start)
+
+
+def _align(ns: int) -> int:
+    return ns - ns % BUCKET_NS
+
+
+def latest_drifts(
+    engine: Engine, now_by_task: dict[str, int], *, window_s: float = DEFAULT_WINDOW_S
+) -> dict[str, DriftPoint]:
+    """Each task's drift over the window of ``window_s`` seconds ending at the minute boundary after its ``now``
+    (what ``current_drift(engine, task, window_s=..., now_ns=now)`` answers)."""
+    if not now_by_task:
+        return {}
+    step = max(BUCKET_NS, _align(int(window_s * NS)))
+    with engine.connect() as conn:
+        plans = _plans(conn, now_by_task, step)
+        numeric = _numeric(conn, plans)
+        by_number = {t: p for t, p in plans.items() if numeric[t]}
+        edges = _edges(conn, by_number)
+        bins = _bin_counts(conn, by_number, edges)
+        labels = _label_counts(conn, {t: p for t, p in plans.items() if not numeric[t]})
+    out = {}
+    for task, plan in plans.items():
+        if numeric[task]:
+            width = len(edges[task]) + 1
+            reference = bins.get((task, "ref"), [0] * width)
+            current = bins.get((task, "cur"), [0] * width)
+            score = psi(reference, current)
+            threshold = plan.threshold or PSI_THRESHOLD
+        else:
+            reference, current = _category_sides(plan, labels.get(task, []))
+            score = jensen_shannon(reference, current)
+            threshold = plan.threshold or JS_THRESHOLD
+        drifted = score is not None and score > threshold
+        method = "psi" if numeric[task] else "js"
+        out[task] = DriftPoint(plan.start, plan.end, score, method, threshold, drifted, sum(current))
+    return out
+
+
+def _plans(conn: Connection, now_by_task: dict[str, int], step: int) -> dict[str, _Plan]:
+    found = {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.execute(
+            text("SELECT name, drift_threshold, reference_start_ns, reference_end_ns FROM tasks "
+                 f"WHERE name IN ({json_list(conn, ':names')})"),
+            {"names": json.dumps(list(now_by_task))},
+        )
+    }  # fmt: skip
+    plans = {}
+    for task, now in now_by_task.items():
+        end = _align(now) + BUCKET_NS
+        start = end - step
+        threshold, ref_a, ref_b = found.get(task, (None, None, None))
+        fixed = ref_a is not None and ref_b is not None
+        reference = (int(ref_a), int(ref_b)) if fixed else (start - step, start)
+        plans[task] = _Plan(start, end, threshold, reference, fixed)
+    return plans
+
+
+def _ranges(conn: Connection, ranges: list[tuple[str, int, int]]) -> tuple[str, dict[str, str]]:
+    """The ranges as a derived table ``w`` (k = index in the list) and its parameter."""
+    rows = [{"k": k, "task": t, "a": a, "b": b} for k, (t, a, b) in enumerate(ranges)]
+    return f"{json_rows(conn, ':w', _RANGE)} w", {"w": json.dumps(rows)}
+
+
+def _numeric(conn: Connection, plans: dict[str, _Plan]) -> dict[str, bool]:
+    """Numbers or categories, by the majority of the outputs compared (numbers when there are none)."""
+    keys = list(plans)
+    table, params = _ranges(conn, [(t, plans[t].first, plans[t].end) for t in keys])
+    counts = {
+        int(k): (int(v), int(c))
+        for k, v, c in conn.execute(
+            text(f"SELECT w.k, COUNT(o.value), COUNT(o.label) FROM {table} {_OUTPUTS_IN} GROUP BY w.k"), params
+        )
+    }
+    return {t: counts.get(k, (0, 0))[0] >= counts.get(k, (0, 0))[1] for k, t in enumerate(keys)}
+
+
+def _edges(conn: Connection, plans: dict[str, _Plan]) -> dict[str, list[float]]:
+    """The bins' upper bounds: the deciles of the fixed reference (or, when it holds no number, of the current
+    window), else of both windows compared. One NTILE over every task's ranges."""
+    if not plans:
+        return {}
+    ranges = [(t, p.first, p.end) for t, p in plans.items()]
+    ranges += [(t, *p.reference) for t, p in plans.items() if p.fixed]
+    table, params = _ranges(conn, ranges)
+    tiles: dict[int, list[tuple[int, float]]] = {}
+    for k, tile, top in conn.execute(
+        text(f"SELECT k, tile, MAX(value) FROM (SELECT w.k AS k, o.value AS value, NTILE({BINS}) OVER "
+             f"(PARTITION BY w.k ORDER BY o.value) AS tile FROM {table} {_OUTPUTS_IN} WHERE o.value IS NOT NULL) q "
+             "GROUP BY k, tile"),
+        params,
+    ):  # fmt: skip
+        tiles.setdefault(int(k), []).append((int(tile), float(top)))
+    found = {k: sorted({v for _, v in sorted(rows)[:-1]}) for k, rows in tiles.items()}
+    out = {}
+    for k, (task, _, _) in enumerate(ranges[: len(plans)]):
+        out[task] = found.get(k, [])
+    for k, (task, _, _) in enumerate(ranges[len(plans) :], start=len(plans)):
+        out[task] = found.get(k, []) or out[task]
+    return out
+
+
+def _bin_counts(
+    conn: Connection, plans: dict[str, _Plan], edges: dict[str, list[float]]
+) -> dict[tuple[str, str], list[int]]:
+    """Counts per bin of the reference and the current window. A value's bin is the number of bounds below it
+    (the first bound it does not exceed), the bounds travelling with each range as a JSON array."""
+    if not plans:
+        return {}
+    keys = [(t, side) for t in plans for side in ("ref", "cur")]
+    rows = []
+    for k, (task, side) in enumerate(keys):
+        a, b = plans[task].reference if side == "ref" else (plans[task].start, plans[task].end)
+        rows.append({"k": k, "task": task, "a": a, "b": b, "edges": edges[task]})
+    table = f"{json_rows(conn, ':w', {**_RANGE, 'edges': 'json'})} w"
+    if conn.dialect.name == "postgresql":
+        below = "SELECT COUNT(*) FROM json_array_elements_text(w.edges) x(e) WHERE CAST(x.e AS float8) < o.value"
+    else:
+        below = "SELECT COUNT(*) FROM json_each(w.edges) x WHERE x.value < o.value"
+    out: dict[tuple[str, str], list[int]] = {}
+    for k, b, c in conn.execute(
+        text(f"SELECT k, bin, COUNT(*) FROM (SELECT w.k AS k, ({below}) AS bin FROM {table} {_OUTPUTS_IN} "
+             "WHERE o.value IS NOT NULL) q GROUP BY k, bin"),
+        {"w": json.dumps(rows)},
+    ):  # fmt: skip
+        task, side = keys[int(k)]
+        out.setdefault((task, side), [0] * (len(edges[task]) + 1))[int(b)] += int(c)
+    return out
+
+
+def _label_counts(conn: Connection, plans: dict[str, _Plan]) -> dict[str, list[tuple[str, str, int]]]:
+    """(side, label, count) of the reference and the current window of each task."""
+    if not plans:
+        return {}
+    keys = [(t, side) for t in plans for side in ("ref", "cur")]
+    ranges = [(t, *(plans[t].reference if s == "ref" else (plans[t].start, plans[t].end))) for t, s in keys]
+    table, params = _ranges(conn, ranges)
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    for k, label, c in conn.execute(
+        text(f"SELECT w.k, o.label, COUNT(*) FROM {table} {_OUTPUTS_IN} WHERE o.label IS NOT NULL "
+             "GROUP BY w.k, o.label"),
+        params,
+    ):  # fmt: skip
+        task, side = keys[int(k)]
+        out.setdefault(task, []).append((side, label, int(c)))
+    return out
+
+
+def _category_sides(plan: _Plan, rows: list[tuple[str, str, int]]) -> tuple[list[int], list[int]]:
+    """Reference and current counts over the kept categories, as drift_series ranks them: a sliding reference
+    shares the categories of both windows; a fixed one is mapped onto the current window's."""
+    if not plan.fixed:
+        categories, by_k = rank_categories([(0 if s == "ref" else 1, label, c) for s, label, c in rows])
+        zero = [0] * len(categories)
+        return by_k.get(0, zero), by_k.get(1, zero)
+    categories, by_k = rank_categories([(0, label, c) for s, label, c in rows if s == "cur"])
+    ref_categories, ref_k = rank_categories([(0, label, c) for s, label, c in rows if s == "ref"])
+    lookup = dict(zip(ref_categories, ref_k.get(0, [0] * len(ref_categories)), strict=True))
+    return [lookup.get(c, 0) for c in categories], by_k.get(0, [0] * len(categories))
