@@ -114,7 +114,7 @@ def _recompute(conn: Connection, tasks: list[str]) -> None:
             within_b.append(f"(task = :t{k} AND bucket_ns >= :a{k} AND bucket_ns < :b{k})")
         outputs, minutes = " OR ".join(within_o), " OR ".join(within_b)
         bucket = f"o.ts_ns - o.ts_ns % {BUCKET_NS}"
-        for table in ("task_metric_buckets", "task_output_buckets", "task_label_buckets"):
+        for table in ("task_metric_buckets", "task_output_buckets", "task_label_buckets", "task_class_buckets"):
             conn.execute(text(f"DELETE FROM {table} WHERE {minutes}"), params)
         conn.execute(
             text(
@@ -124,6 +124,19 @@ def _recompute(conn: Connection, tasks: list[str]) -> None:
                 "f.label AS fl FROM task_outputs o "
                 "JOIN task_feedback f ON f.task = o.task AND f.output_id = o.output_id "
                 f"WHERE {outputs}) p GROUP BY task, bucket"
+            ),
+            params,
+        )
+        conn.execute(
+            text(
+                f"WITH p AS (SELECT o.task AS task, {bucket} AS bucket, {_class('o')} AS pred, {_class('f')} AS truth "
+                "FROM task_outputs o JOIN task_feedback f ON f.task = o.task AND f.output_id = o.output_id "
+                f"WHERE {outputs}) INSERT INTO task_class_buckets (task, bucket_ns, class_key, tp, fp, fn) "
+                "SELECT task, bucket, class_key, SUM(tp), SUM(fp), SUM(fn) FROM ("
+                "SELECT task, bucket, pred AS class_key, CASE WHEN pred = truth THEN 1 ELSE 0 END AS tp, "
+                "CASE WHEN pred = truth THEN 0 ELSE 1 END AS fp, 0 AS fn FROM p UNION ALL "
+                "SELECT task, bucket, truth, 0, 0, CASE WHEN pred = truth THEN 0 ELSE 1 END FROM p) c "
+                "GROUP BY task, bucket, class_key"
             ),
             params,
         )
@@ -144,6 +157,11 @@ def _recompute(conn: Connection, tasks: list[str]) -> None:
             params,
         )
     conn.execute(text(f"DELETE FROM task_dirty_buckets WHERE task IN ({listed})"), names)
+
+
+def _class(alias: str) -> str:
+    """A pair side's class: its category, else its number (as text, the same way for both sides)."""
+    return f"COALESCE('l' || {alias}.label, 'v' || CAST({alias}.value AS TEXT), '')"
 
 
 def json_list(conn: Connection, param: str) -> str:

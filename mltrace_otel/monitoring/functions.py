@@ -1,9 +1,10 @@
 """Metric functions over ``(y_true, y_pred)`` lists, under mltrace's (scikit-learn's) names, in plain Python.
 
 mltrace imported scikit-learn for these; a monitoring client should not need it. Binary metrics take 1 as the
-positive class, as scikit-learn does by default. Where a metric is undefined (ROC AUC with one class present,
-precision with no positive prediction) the answer is NaN rather than an exception: a window that happens to hold
-one class is not an error in a pipeline.
+positive class, as scikit-learn does by default; ``precision_macro``, ``f1_weighted``... average over classes as
+its ``average=`` does (a class's undefined score counts 0, as its ``zero_division`` default). Where a metric is
+undefined (ROC AUC with one class present, binary precision with no positive prediction) the answer is NaN rather
+than an exception: a window that happens to hold one class is not an error in a pipeline.
 """
 
 from __future__ import annotations
@@ -52,6 +53,54 @@ def recall(y_true: Values, y_pred: Values) -> float:
 def f1(y_true: Values, y_pred: Values) -> float:
     tp, fp, fn = _confusion(y_true, y_pred)
     return _ratio(2 * tp, 2 * tp + fp + fn)
+
+
+AVERAGES = ("macro", "micro", "weighted")
+
+
+def class_counts(y_true: Values, y_pred: Values) -> list[tuple[int, int, int]]:
+    """(tp, fp, fn) of every class seen in y_true or y_pred (scikit-learn's default label set)."""
+    _check(y_true, y_pred)
+    counts: dict[Any, list[int]] = {}
+    for t, p in zip(y_true, y_pred, strict=True):
+        if t == p:
+            counts.setdefault(p, [0, 0, 0])[0] += 1
+        else:
+            counts.setdefault(p, [0, 0, 0])[1] += 1
+            counts.setdefault(t, [0, 0, 0])[2] += 1
+    return [(tp, fp, fn) for tp, fp, fn in counts.values()]
+
+
+def _per_class(metric: str, tp: int, fp: int, fn: int) -> float:
+    num, den = {"precision": (tp, tp + fp), "recall": (tp, tp + fn), "f1": (2 * tp, 2 * tp + fp + fn)}[metric]
+    return num / den if den else 0.0  # scikit-learn's zero_division default: 0 (with a warning)
+
+
+def averaged(metric: str, average: str, counts: Sequence[tuple[int, int, int]]) -> float:
+    """Multi-class precision, recall or F1 from per-class (tp, fp, fn), as scikit-learn's ``average=``: "macro"
+    (the unweighted mean over classes), "weighted" (weighted by each class's true count) or "micro" (from the
+    summed counts: for single-label data, equal to accuracy). NaN with no pairs."""
+    if not counts:
+        return NAN
+    if average == "micro":
+        tp, fp, fn = (sum(c[i] for c in counts) for i in range(3))
+        return _per_class(metric, tp, fp, fn)
+    scores = [_per_class(metric, *c) for c in counts]
+    if average == "macro":
+        return sum(scores) / len(scores)
+    support = [tp + fn for tp, _, fn in counts]
+    return sum(s * w for s, w in zip(scores, support, strict=True)) / sum(support)
+
+
+def _averaged_fn(metric: str, average: str) -> Callable[[Values, Values], float]:
+    def fn(y_true: Values, y_pred: Values) -> float:
+        return averaged(metric, average, class_counts(y_true, y_pred))
+
+    fn.__name__ = f"{metric}_{average}"
+    return fn
+
+
+AVERAGED = {f"{m}_{a}": _averaged_fn(m, a) for m in ("precision", "recall", "f1") for a in AVERAGES}
 
 
 def roc_auc(y_true: Values, y_score: Values) -> float:
@@ -182,5 +231,6 @@ FUNCTIONS.update(
         "mse": mean_squared_error,
         "rmse": root_mean_squared_error,
         "mape": mean_absolute_percentage_error,
+        **AVERAGED,
     }
 )

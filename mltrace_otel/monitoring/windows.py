@@ -12,7 +12,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -41,7 +41,27 @@ FROM_STATS: dict[str, Callable[[dict[str, float]], float | None]] = {
     "log_loss": lambda s: _ratio(s["sum_ll"], s["n_ll"]),
 }
 ALIASES = {"mean_absolute_error": "mae", "mean_squared_error": "mse"}
-BUILTIN = (*FROM_STATS, "roc_auc")
+# Multi-class precision/recall/F1 (macro, micro, weighted averages) from the per-class counts per minute.
+BY_CLASS = tuple(functions.AVERAGED)
+BUILTIN = (*FROM_STATS, *BY_CLASS, "roc_auc")
+
+
+def _by_class(name: str, counts: list[tuple[int, int, int]]) -> MetricValue:
+    metric, average = name.rsplit("_", 1)
+    value = _finite(functions.averaged(metric, average, counts))
+    return MetricValue(name, value, sum(tp + fn for tp, _, fn in counts), None, None)
+
+
+def class_counts(engine: Engine, task: str, start_ns: int, end_ns: int) -> list[tuple[int, int, int]]:
+    """Per class (tp, fp, fn) of the window's pairs, summed over its minutes."""
+    refresh(engine, task)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT SUM(tp), SUM(fp), SUM(fn) FROM task_class_buckets WHERE task = :t AND bucket_ns >= :a "
+                 "AND bucket_ns < :b GROUP BY class_key"),
+            {"t": task, "a": start_ns, "b": end_ns},
+        ).all()  # fmt: skip
+    return [(int(a), int(b), int(c)) for a, b, c in rows]
 
 
 class UnknownMetric(ValueError):
@@ -151,6 +171,9 @@ def compute(
         if name == "roc_auc":
             y_true, y_pred = pairs(engine, task, last_n=last_n)
             return MetricValue(name, _finite(functions.roc_auc(y_true, y_pred)), len(y_true), None, None)
+        if name in BY_CLASS:
+            y_true, y_pred = pairs(engine, task, last_n=last_n)
+            return _by_class(name, functions.class_counts(y_true, y_pred))
         stats = last_n_stats(engine, task, last_n)
         return MetricValue(name, FROM_STATS[name](stats), int(stats["n"]), None, None)
     end = _now_end(end_ns)
@@ -160,8 +183,26 @@ def compute(
     if name == "roc_auc":
         y_true, y_pred = pairs(engine, task, start_ns=start, end_ns=end)
         return MetricValue(name, _finite(functions.roc_auc(y_true, y_pred)), len(y_true), start, end)
+    if name in BY_CLASS:
+        return replace(_by_class(name, class_counts(engine, task, start, end)), start_ns=start, end_ns=end)
     stats = window_stats(engine, task, start, end)
     return MetricValue(name, FROM_STATS[name](stats), int(stats["n"]), start, end)
+
+
+def _class_series(engine: Engine, task: str, name: str, start: int, end: int, step: int) -> list[MetricValue]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT (bucket_ns - :a) / :step AS k, SUM(tp), SUM(fp), SUM(fn) FROM task_class_buckets "
+                 "WHERE task = :t AND bucket_ns >= :a AND bucket_ns < :b GROUP BY (bucket_ns - :a) / :step, class_key"),
+            {"t": task, "a": start, "b": end, "step": step},
+        ).all()  # fmt: skip
+    by_k: dict[int, list[tuple[int, int, int]]] = {}
+    for k, tp, fp, fn in rows:
+        by_k.setdefault(int(k), []).append((int(tp), int(fp), int(fn)))
+    return [
+        replace(_by_class(name, by_k.get(k, [])), start_ns=a, end_ns=a + step)
+        for k, a in enumerate(range(start, end, step))
+    ]
 
 
 def compute_many(
@@ -171,8 +212,20 @@ def compute_many(
     ones from the per-minute statistics in one statement for all of them (ROC AUC reads its window's pairs)."""
     end = _now_end(end_ns)
     spans = [(t, builtin_name(m), 0 if w is None else align(end - int(w * NS))) for t, m, w in wanted]
-    summed = [k for k, (_, name, _) in enumerate(spans) if name != "roc_auc"]
+    summed = [k for k, (_, name, _) in enumerate(spans) if name in FROM_STATS]
+    by_class = [k for k, (_, name, _) in enumerate(spans) if name in BY_CLASS]
     stats: dict[int, dict[str, float]] = {}
+    classes: dict[int, list[tuple[int, int, int]]] = {}
+    if by_class:
+        refresh_all(engine)
+        with engine.connect() as conn:
+            table = json_rows(conn, ":w", {"k": "bigint", "task": "text", "a": "bigint"})
+            for k, tp, fp, fn in conn.execute(
+                text(f"SELECT w.k, SUM(b.tp), SUM(b.fp), SUM(b.fn) FROM {table} w JOIN task_class_buckets b "
+                     "ON b.task = w.task AND b.bucket_ns >= w.a AND b.bucket_ns < :end GROUP BY w.k, b.class_key"),
+                {"w": json.dumps([{"k": k, "task": spans[k][0], "a": spans[k][2]} for k in by_class]), "end": end},
+            ):  # fmt: skip
+                classes.setdefault(int(k), []).append((int(tp), int(fp), int(fn)))
     if summed:
         refresh_all(engine)
         sums = ", ".join(f"COALESCE(SUM(b.{s}), 0)" for s in STATS)
@@ -189,6 +242,9 @@ def compute_many(
         if name == "roc_auc":
             y_true, y_pred = pairs(engine, task, start_ns=start, end_ns=end)
             out.append(MetricValue(name, _finite(functions.roc_auc(y_true, y_pred)), len(y_true), start, end))
+            continue
+        if name in BY_CLASS:
+            out.append(replace(_by_class(name, classes.get(k, [])), start_ns=start, end_ns=end))
             continue
         got = stats.get(k, dict.fromkeys(STATS, 0.0))
         out.append(MetricValue(name, FROM_STATS[name](got), int(got["n"]), start, end))
@@ -208,6 +264,8 @@ def series(engine: Engine, task: str, metric: str, *, start_ns: int, end_ns: int
             out.append(MetricValue(name, _finite(functions.roc_auc(y_true, y_pred)), len(y_true), a, a + step))
         return out
     refresh(engine, task)
+    if name in BY_CLASS:
+        return _class_series(engine, task, name, start, end_ns, step)
     sums = ", ".join(f"SUM({s})" for s in STATS)
     with engine.connect() as conn:
         rows = conn.execute(

@@ -374,3 +374,15 @@ task_label_buckets = Table(
     Column("label", Text, primary_key=True),
     Column("n", BigInteger, nullable=False),
 )
+# Per class (the output's or feedback's category, or "v" + its number) of the joined pairs, per minute: true and
+# false positives and false negatives, what multi-class (macro, micro, weighted) precision/recall/F1 add up.
+task_class_buckets = Table(
+    "task_class_buckets",
+    metadata,
+    Column("task", Text, primary_key=True),
+    Column("bucket_ns", BigInteger, primary_key=True),
+    Column("class_key", Text, primary_key=True),
+    Column("tp", BigInteger, nullable=False),
+    Column("fp", BigInteger, nullable=False),
+    Column("fn", BigInteger, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""monitoring: per-minute output counts, value histograms and category counts, for scrapes and the task list
+"""monitoring: per-minute output counts, value histograms and category counts (scrapes, the task list), and
+per-class counts of the (output, feedback) pairs (multi-class precision, recall, F1)
 
 Revision ID: i16_output_buckets
 Revises: i16_monitoring
@@ -41,6 +42,16 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("task", "bucket_ns", "label", name=op.f("pk_task_label_buckets")),
     )
+    op.create_table(
+        "task_class_buckets",
+        sa.Column("task", sa.Text(), nullable=False),
+        sa.Column("bucket_ns", sa.BigInteger(), nullable=False),
+        sa.Column("class_key", sa.Text(), nullable=False),
+        sa.Column("tp", sa.BigInteger(), nullable=False),
+        sa.Column("fp", sa.BigInteger(), nullable=False),
+        sa.Column("fn", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("task", "bucket_ns", "class_key", name=op.f("pk_task_class_buckets")),
+    )
     # Outputs stored before this revision: mark their minutes, so the next read fills the new tables.
     op.execute(
         f"INSERT INTO task_dirty_buckets (task, bucket_ns) SELECT DISTINCT o.task, o.ts_ns - o.ts_ns % {_MINUTE_NS} "
@@ -50,5 +61,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("task_class_buckets")
     op.drop_table("task_label_buckets")
     op.drop_table("task_output_buckets")
