@@ -151,7 +151,10 @@ def task(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Task name (see `mltrace tasks`).")],
     metric: Annotated[
         str,
-        typer.Option(help="Built-in metric: accuracy, precision, recall, f1, log_loss, roc_auc, mae, mse, rmse, mape."),
+        typer.Option(
+            help="Built-in metric: accuracy, precision, recall, f1 (binary; precision_macro, f1_micro, "
+            "recall_weighted... over classes), log_loss, roc_auc, mae, mse, rmse, mape."
+        ),
     ] = "accuracy",
     step: Annotated[float, typer.Option(help="Window length in seconds.", min=60)] = 3600,
     windows: Annotated[

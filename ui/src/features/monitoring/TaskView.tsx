@@ -10,7 +10,20 @@ import { type DistributionData, TaskLatest, TaskQuery } from "./operations";
 import { WindowOutputs } from "./WindowOutputs";
 import "./monitoring.css";
 
-const METRICS = ["accuracy", "precision", "recall", "f1", "log_loss", "roc_auc", "mae", "rmse", "mape"];
+const METRICS = [
+  "accuracy",
+  "precision",
+  "recall",
+  "f1",
+  "f1_macro",
+  "precision_macro",
+  "recall_macro",
+  "log_loss",
+  "roc_auc",
+  "mae",
+  "rmse",
+  "mape",
+];
 const STEPS: Record<string, number> = { "15 minutes": 900, "1 hour": 3600, "6 hours": 21600, "1 day": 86400 };
 const WINDOWS = 24;
 const MINUTE = 60_000;
