@@ -23,6 +23,7 @@ from graphql_server.types.ReviewRanking import ReviewRanking
 from graphql_server.types.RunFilter import RunFilter
 from graphql_server.types.Task import Task
 from mltrace_otel.monitoring.overview import task_rows
+from mltrace_otel.monitoring.reads import task_names
 from mltrace_otel.queries.components import all_tags, list_components
 from mltrace_otel.queries.errors import InvalidArgument, NotFound
 from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, Direction, latest_producers, lineage
@@ -185,6 +186,10 @@ class Query:
         return OtelTrace(trace_id=spans[0].trace_id, spans=[ComponentRun.from_record(s) for s in spans])
 
     # ---------------------------------------------------------------- monitoring (tasks)
+
+    @strawberry.field(description="The names of the monitored tasks, sorted (cheap: what the command bar completes).")
+    async def task_names(self, info: Info) -> list[str]:
+        return await run_in_threadpool(task_names, info.context.db.engine)
 
     @strawberry.field(description="Monitored tasks, drifted first (highest drift score first), then by name.")
     async def tasks(self, info: Info) -> list[Task]:

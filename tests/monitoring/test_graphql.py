@@ -36,6 +36,7 @@ def test_tasks_come_worst_drift_first_with_their_numbers(client: TestClient, eng
     shifted, steady = data["tasks"]
     assert shifted["latestDrift"]["drifted"] and shifted["latestDrift"]["method"] == "psi"
     assert (steady["outputCount"], steady["feedbackCount"], steady["latestDrift"]["drifted"]) == (120, 120, False)
+    assert _gql(client, "{ taskNames }")["data"]["taskNames"] == ["shifted", "steady"]
 
 
 def test_one_task_answers_outputs_metrics_distribution_and_drift(client: TestClient, engine: Engine) -> None:

@@ -275,12 +275,14 @@ export const Catalog = doc<
     tags: string[];
     flaggedOutputs: { name: string }[];
     recentRuns: { edges: { node: { id: string; outputs: { name: string }[] } }[] };
+    taskNames: string[];
   },
   { first: number }
 >(`
 query Catalog($first: Int!) {
   components { name }
   tags
+  taskNames
   flaggedOutputs { name }
   recentRuns(first: $first) { edges { node { id outputs { name } } } }
 }`);

@@ -11,6 +11,7 @@ const catalog: Catalog = {
   tags: ["nightly"],
   outputs: ["model.pkl", "my file.csv"],
   runs: ["0123456789abcdef"],
+  tasks: ["fraud", "churn"],
 };
 
 function setup(url = "/help") {
@@ -113,5 +114,34 @@ describe("the command bar", () => {
     bar.blur();
     await user.keyboard("/");
     expect(document.activeElement).toBe(bar);
+  });
+
+  it("knows tasks and task NAME: completes task names and shows the Tasks view or a task's view", async () => {
+    const { user, bar, where, shown } = setup();
+    await user.clear(bar);
+    await user.type(bar, "tas");
+    expect(shown()).toEqual([
+      ["task", "task NAME"],
+      ["tasks", "tasks"],
+    ]);
+    await user.clear(bar);
+    await user.type(bar, "task ");
+    expect(shown()).toEqual([
+      ["churn", "task"],
+      ["fraud", "task"],
+    ]);
+    await user.type(bar, "fr");
+    await user.keyboard("{Tab}");
+    expect(bar.value).toBe("task fraud");
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(where()).toBe("/task/fraud"));
+    await user.clear(bar);
+    await user.type(bar, "tasks{Enter}");
+    await waitFor(() => expect(where()).toBe("/tasks"));
+  });
+
+  it("shows the command of a task's page", () => {
+    const { bar } = setup("/task/fraud");
+    expect(bar.value).toBe("task fraud");
   });
 });

@@ -22,6 +22,7 @@ export function useCatalog(): { catalog: Catalog; want: () => void } {
         ...new Set([...d.flaggedOutputs.map((p) => p.name), ...runs.flatMap((r) => r.outputs.map((o) => o.name))]),
       ],
       runs: runs.map((r) => r.id),
+      tasks: d.taskNames,
     };
   }, [query.data]);
   return { catalog, want: () => setWanted(true) };

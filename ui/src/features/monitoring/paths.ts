@@ -1,7 +1,7 @@
-// The monitoring views' URLs.
-const enc = encodeURIComponent;
+// The monitoring views' URLs (spelled with the other views' in model/commands/routes.ts).
+import { paths } from "../../model/commands/routes";
 
 export const monitoringPaths = {
-  tasks: () => "/tasks",
-  task: (name: string) => `/task/${enc(name)}`,
+  tasks: paths.tasks,
+  task: paths.task,
 };

@@ -6,6 +6,7 @@ const catalog: Catalog = {
   tags: ["nightly", "training"],
   outputs: ["data/clean.csv", "model.pkl", "my file.csv"],
   runs: ["0123456789abcdef"],
+  tasks: [],
 };
 
 describe("suggest", () => {

@@ -1,5 +1,5 @@
 // Autocomplete for the command bar: command names first, then the argument the command takes
-// (component names, tags, outputs, run ids) from a catalog fetched once and refreshed with live updates.
+// (component names, tags, outputs, run ids, task names) from a catalog fetched once and refreshed with live updates.
 
 import { COMMANDS, quoteArg, tokenize } from "./parse";
 
@@ -8,9 +8,10 @@ export interface Catalog {
   tags: string[];
   outputs: string[];
   runs: string[];
+  tasks: string[];
 }
 
-export const EMPTY_CATALOG: Catalog = { components: [], tags: [], outputs: [], runs: [] };
+export const EMPTY_CATALOG: Catalog = { components: [], tags: [], outputs: [], runs: [], tasks: [] };
 
 export interface Suggestion {
   /** The whole command line this suggestion completes to. */
@@ -61,6 +62,7 @@ export function suggest(line: string, catalog: Catalog): Suggestion[] {
     tag: catalog.tags,
     output: catalog.outputs,
     run: catalog.runs,
+    task: catalog.tasks,
   }[spec.completes];
   return rank(pool, typed)
     .filter((value) => value !== typed)

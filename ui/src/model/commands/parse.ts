@@ -1,4 +1,4 @@
-// The command bar's language: mltrace's UI commands plus lineage, flag/unflag, review, otel and help.
+// The command bar's language: mltrace's UI commands plus lineage, flag/unflag, review, tasks, otel and help.
 // Parsing is pure so it is unit-tested; the bar turns a parsed command into a route or a mutation.
 
 export type Command =
@@ -11,6 +11,8 @@ export type Command =
   | { kind: "flag"; output: string }
   | { kind: "unflag"; output: string }
   | { kind: "review" }
+  | { kind: "tasks" }
+  | { kind: "task"; task: string }
   | { kind: "otel"; traceId: string }
   | { kind: "help" };
 
@@ -21,7 +23,7 @@ export interface CommandSpec {
   usage: string;
   description: string;
   /** What the first argument completes against, if anything. */
-  completes?: "component" | "tag" | "output" | "run";
+  completes?: "component" | "tag" | "output" | "run" | "task";
 }
 
 export const COMMANDS: CommandSpec[] = [
@@ -54,6 +56,13 @@ export const COMMANDS: CommandSpec[] = [
   },
   { name: "unflag", usage: "unflag OUTPUT_ID", description: "Clear an output's flag.", completes: "output" },
   { name: "review", usage: "review", description: "Flagged outputs and the runs most likely at fault." },
+  { name: "tasks", usage: "tasks", description: "Monitored tasks, worst drift first." },
+  {
+    name: "task",
+    usage: "task NAME",
+    description: "One task's metric, output distribution and drift per window.",
+    completes: "task",
+  },
   { name: "otel", usage: "otel TRACE_ID", description: "The OpenTelemetry span tree of one trace, with timeline." },
   { name: "help", usage: "help", description: "This list." },
 ];
@@ -140,6 +149,11 @@ export function parseCommand(text: string): ParseResult {
       return { ok: true, command: { kind: "tag", tag: args[0] } };
     case "review":
       return { ok: true, command: { kind: "review" } };
+    case "tasks":
+      return { ok: true, command: { kind: "tasks" } };
+    case "task":
+      if (args.length === 0) return fail("task needs a task name.");
+      return { ok: true, command: { kind: "task", task: args[0] } };
     case "help":
       return { ok: true, command: { kind: "help" } };
   }

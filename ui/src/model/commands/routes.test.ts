@@ -21,6 +21,8 @@ describe("command URLs", () => {
       ["tag nightly", "/tag/nightly"],
       ["flag p1", "/trace/p1"],
       ["review", "/review"],
+      ["tasks", "/tasks"],
+      ['task "fraud model"', "/task/fraud%20model"],
       ["help", "/help"],
     ];
     for (const [text, path] of cases) {
@@ -41,6 +43,9 @@ describe("command URLs", () => {
       "lineage model.pkl",
       "tag nightly",
       "review",
+      "tasks",
+      "task fraud",
+      'task "fraud model"',
       "help",
       "otel " + "1".repeat(32),
     ]) {

@@ -13,6 +13,8 @@ export const paths = {
   lineageOfRun: (id: string) => `/lineage/run/${id}`,
   tag: (tag: string) => `/tag/${enc(tag)}`,
   review: () => "/review",
+  tasks: () => "/tasks",
+  task: (name: string) => `/task/${enc(name)}`,
   otel: (traceId: string, spanId?: string) => `/otel/${traceId}${spanId ? `?span=${spanId}` : ""}`,
   component: (name: string) => `/history/${enc(name)}`,
   help: () => "/help",
@@ -37,6 +39,10 @@ export function commandPath(command: Command): string {
       return paths.tag(command.tag);
     case "review":
       return paths.review();
+    case "tasks":
+      return paths.tasks();
+    case "task":
+      return paths.task(command.task);
     case "otel":
       return paths.otel(command.traceId);
     case "help":
@@ -66,6 +72,10 @@ export function pathCommand(pathname: string, search: string): string {
       return parts[1] ? `tag ${q(parts[1])}` : "";
     case "review":
       return "review";
+    case "tasks":
+      return "tasks";
+    case "task":
+      return parts.length > 1 ? `task ${q(parts.slice(1).join("/"))}` : "";
     case "otel":
       return parts[1] ? `otel ${parts[1]}` : "";
     case "help":
