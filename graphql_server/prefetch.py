@@ -87,6 +87,8 @@ async def prefetch_runs(
     waits: list[Awaitable[Any]] = []
     if "stale" in wanted:
         waits.append(loaders.run_stale_reasons.load_many(ids))
+    if "drift" in wanted:
+        waits.append(loaders.run_drift.load_many(ids))
     if "component" in wanted:
         waits.append(loaders.component_by_name.load_many(sorted({c for c in components if c})))
     if "inputs" in wanted or "outputs" in wanted:

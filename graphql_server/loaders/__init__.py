@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from graphql_server.database import Database
 from mltrace_otel.errors import NotFound
+from mltrace_otel.monitoring.run_drift import RunDrift, drifted_runs
 from mltrace_otel.queries.audit import AuditEntry, latest_flags
 from mltrace_otel.queries.components import components_by_names
 from mltrace_otel.queries.details import snapshots_by_hash
@@ -88,6 +89,7 @@ class Loaders:
     pointer_consumers: DataLoader[str, list[str]]
     code_snapshot: DataLoader[str, str | None]
     flag_event: DataLoader[str, AuditEntry | None]  # who flagged each pointer (the audit log), by pointer name
+    run_drift: DataLoader[str, list[RunDrift]]  # drifted task windows each run's outputs fall in
 
     @classmethod
     def create(cls, db: Database) -> Loaders:
@@ -106,4 +108,5 @@ class Loaders:
             pointer_consumers=every_key(db, _touching("in")),
             code_snapshot=by_key(db, snapshots_by_hash),
             flag_event=by_key(db, latest_flags),
+            run_drift=every_key(db, drifted_runs),
         )

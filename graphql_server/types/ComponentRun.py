@@ -24,11 +24,13 @@ from mltrace_otel.queries.records import IOPointer as IOPointerRecord
 if TYPE_CHECKING:
     from graphql_server.types.DependencyEdge import DependencyEdge
     from graphql_server.types.FailedAttempt import FailedAttempt
+    from graphql_server.types.RunDrift import RunDrift
     from graphql_server.types.StaleReason import StaleReason
 
 StaleReasonRef = Annotated["StaleReason", strawberry.lazy("graphql_server.types.StaleReason")]
 DependencyEdgeRef = Annotated["DependencyEdge", strawberry.lazy("graphql_server.types.DependencyEdge")]
 FailedAttemptRef = Annotated["FailedAttempt", strawberry.lazy("graphql_server.types.FailedAttempt")]
+RunDriftRef = Annotated["RunDrift", strawberry.lazy("graphql_server.types.RunDrift")]
 
 
 @strawberry.type(description="A run of a pipeline component: one OTel span that carries mltrace.component.")
@@ -214,6 +216,16 @@ class ComponentRun:
 
         attempts = await info.context.loaders.run_failed_attempts.load(self.record.id)
         return [FailedAttempt.from_record(a) for a in attempts]
+
+    @strawberry.field(
+        description="Drifted windows (hours) of monitored tasks that outputs this run logged fall in; empty when "
+        "none drifted."
+    )
+    async def drift(self, info: Info) -> list[RunDriftRef]:
+        from graphql_server.types.RunDrift import RunDrift
+
+        found = await info.context.loaders.run_drift.load(self.record.id)
+        return [RunDrift.from_record(r) for r in found]
 
     @strawberry.field(description="Source of the function that ran, when it was captured.")
     async def code_snapshot(self, info: Info) -> str | None:

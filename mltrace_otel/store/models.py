@@ -332,6 +332,7 @@ task_feedback = _observations("task_feedback")
 # Windows and distributions read a task's rows by time.
 Index("ix_task_outputs_task_ts", task_outputs.c.task, task_outputs.c.ts_ns)
 Index("ix_task_feedback_task_ts", task_feedback.c.task, task_feedback.c.ts_ns)
+Index("ix_task_outputs_span_id", task_outputs.c.span_id)  # a run's outputs, for its drift badge
 
 # Sufficient statistics of the joined (output, feedback) pairs per task and minute of the output's time: a
 # window's metric is a sum over its minutes. Ingest marks the minutes it touched in task_dirty_buckets; a read

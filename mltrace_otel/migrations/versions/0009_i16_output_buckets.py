@@ -1,5 +1,5 @@
 """monitoring: per-minute output counts, value histograms and category counts (scrapes, the task list), and
-per-class counts of the (output, feedback) pairs (multi-class precision, recall, F1)
+per-class counts of the (output, feedback) pairs (multi-class precision, recall, F1); outputs by run
 
 Revision ID: i16_output_buckets
 Revises: i16_monitoring
@@ -52,6 +52,8 @@ def upgrade() -> None:
         sa.Column("fn", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("task", "bucket_ns", "class_key", name=op.f("pk_task_class_buckets")),
     )
+    # The outputs a run logged (its drift badge: monitoring/run_drift.py), found without a scan.
+    op.create_index("ix_task_outputs_span_id", "task_outputs", ["span_id"])
     # Outputs stored before this revision: mark their minutes, so the next read fills the new tables.
     op.execute(
         f"INSERT INTO task_dirty_buckets (task, bucket_ns) SELECT DISTINCT o.task, o.ts_ns - o.ts_ns % {_MINUTE_NS} "
@@ -61,6 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_task_outputs_span_id", table_name="task_outputs")
     op.drop_table("task_class_buckets")
     op.drop_table("task_label_buckets")
     op.drop_table("task_output_buckets")

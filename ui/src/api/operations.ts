@@ -42,8 +42,15 @@ fragment RunRow on ComponentRun {
   outputs { name flagged }
 }`;
 
+/** A drifted window of a task that outputs the run logged fall in (its drift badge). */
+export interface RunDriftMark {
+  task: string;
+  outputs: number;
+  window: { start: string; end: string; score: number | null; method: string; threshold: number };
+}
+
 /** What a lineage node or trace-tree row shows: no inputs (a merge may read hundreds), no trace id. */
-export type GraphRun = Omit<RunRow, "inputs" | "traceId">;
+export type GraphRun = Omit<RunRow, "inputs" | "traceId"> & { drift?: RunDriftMark[] };
 
 const GRAPH_RUN = `
 fragment GraphRun on ComponentRun {
@@ -51,6 +58,7 @@ fragment GraphRun on ComponentRun {
   status { code message }
   stale { reason }
   outputs { name flagged }
+  drift { task outputs window { start end score method threshold } }
 }`;
 
 interface PageInfo {
@@ -117,6 +125,7 @@ export interface RunDetail extends RunRow {
   inputs: Pointer[];
   outputs: Pointer[];
   stale: { reason: string; dependencyId: string; newerRunId: string | null }[];
+  drift: RunDriftMark[];
   gitHash: string | null;
   gitTags: string[];
   codeHash: string | null;
@@ -141,6 +150,7 @@ query RunDetails($id: ID!) {
     inputs { name kind flagged flaggedAt flaggedBy }
     outputs { name kind flagged flaggedAt flaggedBy }
     stale { reason dependencyId newerRunId }
+    drift { task outputs window { start end score method threshold } }
     gitHash gitTags codeHash codeSnapshot notes serviceName
     attributes resource links events testResults
     dependencyEdges { via kind run { ...RunRow } }

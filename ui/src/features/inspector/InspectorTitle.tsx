@@ -4,6 +4,7 @@ import type { RunDetail } from "../../api/operations";
 import { LinkButton } from "../../components/LinkButton";
 import { PageTitle } from "../../components/PageTitle";
 import { paths } from "../../model/commands/routes";
+import { DriftTags } from "../monitoring/DriftBadge";
 import { StaleTag, StatusTag } from "../runs/StatusTags";
 
 /** The run's component (or span name) and id, its state, and the ways to its lineage and OTel trace. */
@@ -14,6 +15,7 @@ export function InspectorTitle({ run }: { run: RunDetail }) {
         <>
           <StatusTag code={run.status.code} message={run.status.message} />
           <StaleTag reasons={run.stale} />
+          <DriftTags drift={run.drift} />
           {!run.isComponentRun && <Tag minimal>plain span</Tag>}
         </>
       }

@@ -3,6 +3,7 @@ import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
 import { createContext, memo, useContext } from "react";
 import type { GraphRun } from "../../api/operations";
 import { formatDuration, formatTime } from "../../format";
+import { DriftMark, driftTitle } from "../monitoring/DriftBadge";
 
 // React Flow's Node<T> needs T to be a Record<string, unknown>, which an interface is not (no index signature).
 // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- see the line above
@@ -22,12 +23,14 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
   const failed = run.status.code === "ERROR";
   const stale = run.stale.length > 0;
   const flagged = run.outputs.some((o) => o.flagged);
+  const drift = run.drift ?? [];
   const classes = [
     "run-node",
     failed && "failed",
     stale && "stale",
     flagged && "flagged",
     root && "root",
+    drift.length > 0 && "drifted",
     compact && "compact",
   ]
     .filter(Boolean)
@@ -42,6 +45,7 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
           .map((o) => o.name)
           .join(", ")}`
       : "",
+    ...driftTitle(drift),
   ]
     .filter(Boolean)
     .join("\n");
@@ -56,6 +60,7 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
               {failed && <Icon icon="error" size={12} aria-label="failed" />}
               {stale && <Icon icon="time" size={12} aria-label="stale" />}
               {flagged && <Icon icon="flag" size={12} aria-label="flagged" />}
+              {drift.length > 0 && <DriftMark drift={drift} />}
             </span>
           </div>
           <div className="run-node-meta">
