@@ -1,5 +1,6 @@
 """The monitoring views in Chromium: tasks worst drift first (on the home view too), a task's metric,
-distribution and drift over time, a drifted window's outputs and runs one click away, flagged for review."""
+distribution and drift over time, a drifted window's outputs and runs one click away, flagged for review; the
+runs behind a drifted window carry a drift badge in the inspector and on their lineage node."""
 
 from __future__ import annotations
 
@@ -103,9 +104,37 @@ def test_a_drifted_task_leads_and_its_window_leads_to_runs_and_review(page: Page
         outputs.get_by_test_id("window-run").first.click()
         view(page, "inspect")
         expect(page.get_by_test_id("component-link")).to_have_text("serve_predictions")
+        _a_drifted_run_is_marked(page, ui_store.backend)
     finally:
         for name in predictions:  # put the flags back: other tests review the same store
             httpx.post(
                 f"{ui_store.server.url}/graphql",
                 json={"query": "mutation($n: String!) { unflagOutput(name: $n) { name } }", "variables": {"n": name}},
             )
+
+
+def _a_drifted_run_is_marked(page: Page, backend: str) -> None:
+    """On a run's inspector whose outputs fall in a drifted hour: its badge leads to the task; its lineage node
+    carries the mark too."""
+    run_id = page.url.split("?")[0].rsplit("/", 1)[-1]
+    badge = page.get_by_test_id("drift-badge").filter(has_text="fraud-score")
+    expect(badge).to_be_visible()
+    screenshot(page, "monitoring-run-badge", backend)
+    _keep("monitoring-run-badge", backend)
+    page.get_by_test_id("open-lineage").click()
+    view(page, "lineage")
+    node = page.locator(f'[data-testid="lineage-node"][data-run-id="{run_id}"]')
+    expect(node).to_have_class(re.compile(r"\bdrifted\b"))
+    mark = node.get_by_test_id("drift-badge")
+    expect(mark).to_be_visible()
+    screenshot(page, "monitoring-lineage-badge", backend)
+    _keep("monitoring-lineage-badge", backend)
+    mark.click()
+    view(page, "task")
+    expect(page).to_have_url(re.compile(r"/task/fraud-(score|label)$"))
+    page.go_back()
+    page.go_back()
+    view(page, "inspect")
+    badge.click()
+    view(page, "task")
+    expect(page).to_have_url(re.compile(r"/task/fraud-score$"))
