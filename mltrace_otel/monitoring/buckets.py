@@ -91,7 +91,14 @@ def _ranges(marks: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
 
 
 _RANGES_PER_STATEMENT = 200
-_HISTOGRAM = ", ".join(f"SUM(CASE WHEN o.value <= {e!r} THEN 1 ELSE 0 END)" for e in EDGES)
+# An output's histogram bin: the index of the first bound it does not exceed; len(EDGES) above them all, -1 for
+# a category (no value).
+_BIN = (
+    "CASE WHEN o.value IS NULL THEN -1 "
+    + " ".join(f"WHEN o.value <= {e!r} THEN {i}" for i, e in enumerate(EDGES))
+    + f" ELSE {len(EDGES)} END"
+)
+_CUMULATIVE = ", ".join(f"SUM(CASE WHEN bin >= 0 AND bin <= {i} THEN n ELSE 0 END)" for i in range(len(EDGES)))
 
 
 def _recompute(conn: Connection, tasks: list[str]) -> None:
@@ -127,24 +134,35 @@ def _recompute(conn: Connection, tasks: list[str]) -> None:
             ),
             params,
         )
+        # Per class: the pairs' confusion counts per minute first (one join), then each (prediction, truth) cell
+        # counted once for its predicted class (tp or fp) and once for its true class (fn), on those few rows.
         conn.execute(
             text(
-                f"WITH p AS (SELECT o.task AS task, {bucket} AS bucket, {_class('o')} AS pred, {_class('f')} AS truth "
-                "FROM task_outputs o JOIN task_feedback f ON f.task = o.task AND f.output_id = o.output_id "
-                f"WHERE {outputs}) INSERT INTO task_class_buckets (task, bucket_ns, class_key, tp, fp, fn) "
-                "SELECT task, bucket, class_key, SUM(tp), SUM(fp), SUM(fn) FROM ("
-                "SELECT task, bucket, pred AS class_key, CASE WHEN pred = truth THEN 1 ELSE 0 END AS tp, "
-                "CASE WHEN pred = truth THEN 0 ELSE 1 END AS fp, 0 AS fn FROM p UNION ALL "
-                "SELECT task, bucket, truth, 0, 0, CASE WHEN pred = truth THEN 0 ELSE 1 END FROM p) c "
-                "GROUP BY task, bucket, class_key"
+                "INSERT INTO task_class_buckets (task, bucket_ns, class_key, tp, fp, fn) "
+                "SELECT task, bucket, CASE WHEN s.side = 0 THEN pred ELSE truth END AS class_key, "
+                "SUM(CASE WHEN s.side = 0 AND pred = truth THEN n ELSE 0 END), "
+                "SUM(CASE WHEN s.side = 0 AND pred <> truth THEN n ELSE 0 END), "
+                "SUM(CASE WHEN s.side = 1 AND pred <> truth THEN n ELSE 0 END) "
+                f"FROM (SELECT task, bucket, {_class('ov', 'ol')} AS pred, {_class('fv', 'fl')} AS truth, n FROM ("
+                f"SELECT o.task AS task, {bucket} AS bucket, o.value AS ov, o.label AS ol, f.value AS fv, "
+                "f.label AS fl, COUNT(*) AS n FROM task_outputs o JOIN task_feedback f ON f.task = o.task "
+                f"AND f.output_id = o.output_id WHERE {outputs} GROUP BY o.task, {bucket}, o.value, o.label, "
+                "f.value, f.label) g) c CROSS JOIN (SELECT 0 AS side UNION ALL SELECT 1) s "
+                "GROUP BY task, bucket, CASE WHEN s.side = 0 THEN pred ELSE truth END"
             ),
             params,
         )
+        # The histogram: each output's bin (one CASE that stops at the first bound) per minute, then the
+        # cumulative count at every bound from those few rows.
         conn.execute(
             text(
                 f"INSERT INTO task_output_buckets (task, bucket_ns, {', '.join(OUTPUT_COLUMNS)}) "
-                f"SELECT o.task, {bucket}, COUNT(*), COUNT(o.value), COALESCE(SUM(o.value), 0), MIN(o.ts_ns), "
-                f"MAX(o.ts_ns), {_HISTOGRAM} FROM task_outputs o WHERE {outputs} GROUP BY o.task, {bucket}"
+                "SELECT task, bucket, SUM(n), SUM(n_value), SUM(sum_value), MIN(first_ns), MAX(last_ns), "
+                f"{_CUMULATIVE} "
+                f"FROM (SELECT o.task AS task, {bucket} AS bucket, {_BIN} AS bin, COUNT(*) AS n, "
+                "COUNT(o.value) AS n_value, COALESCE(SUM(o.value), 0) AS sum_value, MIN(o.ts_ns) AS first_ns, "
+                f"MAX(o.ts_ns) AS last_ns FROM task_outputs o WHERE {outputs} GROUP BY o.task, {bucket}, {_BIN}) h "
+                "GROUP BY task, bucket"
             ),
             params,
         )
@@ -159,9 +177,9 @@ def _recompute(conn: Connection, tasks: list[str]) -> None:
     conn.execute(text(f"DELETE FROM task_dirty_buckets WHERE task IN ({listed})"), names)
 
 
-def _class(alias: str) -> str:
+def _class(value: str, label: str) -> str:
     """A pair side's class: its category, else its number (as text, the same way for both sides)."""
-    return f"COALESCE('l' || {alias}.label, 'v' || CAST({alias}.value AS TEXT), '')"
+    return f"COALESCE('l' || {label}, 'v' || CAST({value} AS TEXT), '')"
 
 
 def json_list(conn: Connection, param: str) -> str:
