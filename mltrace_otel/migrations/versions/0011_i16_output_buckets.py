@@ -2,7 +2,7 @@
 per-class counts of the (output, feedback) pairs (multi-class precision, recall, F1); outputs by run
 
 Revision ID: i16_output_buckets
-Revises: i16_monitoring
+Revises: i17_purge_leftovers
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16_output_buckets"
-down_revision = "i16_monitoring"
+down_revision = "i17_purge_leftovers"
 branch_labels = None
 depends_on = None
 
