@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from mltrace_otel.config import database_url
+from mltrace_otel.config import database_url, validate_database_url
 
 _engines: dict[str, Engine] = {}
 _migrated: set[str] = set()
@@ -56,6 +56,9 @@ def _use_wal(cur: Any, patience_s: float = 10.0) -> None:
 
 def create_store_engine(url: str) -> Engine:
     """A new engine for ``url`` with the settings every part of mltrace-otel relies on."""
+    # SQLAlchemy 2.1 reads a plain postgresql:// as psycopg 3; our bulk paths use psycopg2's cursor (validation
+    # names the driver), and a caller with a URL of its own (a benchmark, a test) must get the same one.
+    url = validate_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from opentelemetry import trace
@@ -102,6 +103,21 @@ def test_a_malformed_url_in_the_environment_names_the_variable(monkeypatch: pyte
     monkeypatch.setenv("DB_URI", "oracle://x@y/z")
     with pytest.raises(ConfigError, match=r"DB_URI.*backend 'oracle'"):
         database_url()
+
+
+def test_an_engine_made_from_a_plain_postgresql_url_uses_psycopg2(pg_database: Any) -> None:
+    """SQLAlchemy 2.1 would pick psycopg 3 for it; our bulk writes use psycopg2's cursor."""
+    from sqlalchemy import text
+
+    from mltrace_otel.store.engine import create_store_engine
+    from tests.conftest import pg_url
+
+    url = pg_url(pg_database.info.dbname).replace("postgresql+psycopg2://", "postgresql://")
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    assert engine.dialect.driver == "psycopg2"
+    engine.dispose()
 
 
 def test_mltrace_era_addresses_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
