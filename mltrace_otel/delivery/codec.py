@@ -31,8 +31,14 @@ from mltrace_otel.span_record import (
 )
 
 FRAME = struct.Struct("<II")
-SPAN, RESOURCE, SCOPE, TEXT = b"S", b"R", b"C", b"T"
+SPAN, RESOURCE, SCOPE, TEXT, OBSERVATIONS = b"S", b"R", b"C", b"T", b"O"
 SPAN_TYPE, RESOURCE_TYPE, SCOPE_TYPE, TEXT_TYPE = SPAN[0], RESOURCE[0], SCOPE[0], TEXT[0]
+OBSERVATIONS_TYPE = OBSERVATIONS[0]
+# Records the drainer stores (counted, marked, reported); the other types are definitions they refer to.
+PAYLOAD_TYPES = frozenset((SPAN_TYPE, OBSERVATIONS_TYPE))
+# Values of one batch of outputs or feedback per frame: a drainer batch stays a bounded transaction, and a
+# frame a bounded copy, whatever the size of the caller's list.
+OBSERVATIONS_PER_FRAME = 16_384
 MAX_BODY = 256 << 20  # a frame claiming more is corrupt, not a span
 # A code snapshot at least this long is written once per segment when it recurs as the same object (the source
 # of a @register'd function is: it is computed once per function).
@@ -213,3 +219,80 @@ class Decoder:
 def span_end_ns(body: bytes) -> int:
     """When the span in ``body`` ended (for the age of the oldest unsent span)."""
     return int(marshal.loads(body[1:])[6] or 0)
+
+
+def record_time_ns(body: bytes) -> int:
+    """When the record in ``body`` was made: a span's end, or the time outputs or feedback were logged."""
+    if body[0] == OBSERVATIONS_TYPE:
+        return int(marshal.loads(body[1:])[4] or 0)
+    return span_end_ns(body)
+
+
+# ---- outputs and feedback ------------------------------------------------------------------------------------
+# Payload: (kind, task, body, output_id, ts_ns, trace_id, span_id), the fields of an ``mltrace.output`` /
+# ``mltrace.feedback`` log record (monitoring/events.py): ``body`` is the value and ``output_id`` its id, or for a
+# batch ``body`` is ``(values, output_ids)`` and ``output_id`` None; trace and span ids are ints (0: none). Values
+# are checked by the drainer, as the OTLP receiver checks a log record's; only what marshal cannot write is
+# looked at on the caller's thread.
+
+_UNWRITABLE = "!"  # (_UNWRITABLE, reason) stands for a value marshal cannot write: refused, with the reason
+
+
+def encode_observations(
+    kind: str, task: str, body: Any, output_id: Any, ts_ns: int, trace_id: int, span_id: int
+) -> list[bytes]:
+    """The frames holding one logged record: one frame, or one per OBSERVATIONS_PER_FRAME values of a batch."""
+    if output_id is not None or not isinstance(body, tuple):
+        payload = (kind, task, body, output_id, ts_ns, trace_id, span_id)
+        try:
+            return [frame(OBSERVATIONS, payload)]
+        except ValueError:
+            values = _writable([body])
+            return [frame(OBSERVATIONS, (kind, task, values[0], _writable([output_id])[0], ts_ns, trace_id, span_id))]
+    values, ids = body
+    step = OBSERVATIONS_PER_FRAME
+    frames = []
+    for start in range(0, max(1, len(values)), step):
+        part = (values[start : start + step], ids[start : start + step])
+        try:
+            frames.append(frame(OBSERVATIONS, (kind, task, part, None, ts_ns, trace_id, span_id)))
+        except ValueError:  # the rare path: numpy scalars, or objects that are no value at all
+            part = (_writable(part[0]), _writable(part[1]))
+            frames.append(frame(OBSERVATIONS, (kind, task, part, None, ts_ns, trace_id, span_id)))
+    return frames
+
+
+def _writable(values: Any) -> list[Any]:
+    """``values`` as marshal can write them: numpy scalars as Python ones, anything else as a refusal."""
+    out: list[Any] = []
+    for value in values:
+        try:
+            marshal.dumps(value)
+            out.append(value)
+            continue
+        except ValueError:
+            pass
+        item = getattr(value, "item", None)
+        if callable(item):
+            try:
+                plain = item()
+                marshal.dumps(plain)
+                out.append(plain)
+                continue
+            except Exception:
+                pass
+        out.append((_UNWRITABLE, f"value {value!r} is not a number, boolean or string"))
+    return out
+
+
+def decode_observations(body: bytes) -> tuple[str, str, Any, Any, int, int, int]:
+    """The payload of an observations frame (see :func:`encode_observations`)."""
+    kind, task, value, output_id, ts_ns, trace_id, span_id = marshal.loads(body[1:])
+    return kind, task, value, output_id, ts_ns, trace_id, span_id
+
+
+def unwritable_reason(value: Any) -> str | None:
+    """The reason stored in place of a value marshal could not write, else None."""
+    if type(value) is tuple and len(value) == 2 and value[0] == _UNWRITABLE:
+        return str(value[1])
+    return None

@@ -29,14 +29,21 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan
 
 from mltrace_otel import semconv
 from mltrace_otel.config import database_url
-from mltrace_otel.delivery.codec import encode_span
+from mltrace_otel.delivery.codec import (
+    OBSERVATIONS_PER_FRAME,
+    OBSERVATIONS_TYPE,
+    decode_observations,
+    encode_observations,
+    encode_span,
+)
+from mltrace_otel.delivery.observed import ObservedBatch, observed_rows
 from mltrace_otel.delivery.spool import (
     Damage,
     Segment,
@@ -54,7 +61,13 @@ from mltrace_otel.store.faults import Diagnosis, Fault, classify
 from mltrace_otel.store.ingest import IngestResult
 from mltrace_otel.store.rows import PreparedSpans, RejectedSpan, prepare_spans
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from mltrace_otel.monitoring.write import ObservationsResult, Refused
+
 log = logging.getLogger("mltrace_otel.delivery")
+_T = TypeVar("_T")
 
 BATCH = 2_048  # spans per transaction
 MEMORY_QUEUE = 65_536  # durability="memory" (the SDK's BatchSpanProcessor queue we replace had this size)
@@ -82,6 +95,12 @@ class _Work:
     unreadable: list[RejectedSpan] = field(default_factory=list)
     batch: PreparedSpans | None = None  # the rows, prepared by the drainer while the writer stores the batch before
     seq: int = -1  # hand-over order (-1: stored on the caller's thread, in order by construction)
+    observed: ObservedBatch = field(default_factory=ObservedBatch)  # outputs and feedback among the records
+
+    @property
+    def count(self) -> int:
+        """Records of the batch: spans (readable or not) and records of outputs or feedback."""
+        return len(self.records) + len(self.unreadable) + self.observed.records
 
 
 class Delivery:
@@ -128,7 +147,8 @@ class Delivery:
         self._settled: dict[int, list[str]] = {}  # seq -> new runs of our API in it, batches settled early
         self._settled_up_to = 0  # every seq below it has been judged
         self._settle_lock = threading.Lock()
-        self._memory: deque[ReadableSpan] = deque()
+        # Spans, and the payloads of records of outputs or feedback (tuples; see codec.encode_observations)
+        self._memory: deque[ReadableSpan | tuple[Any, ...]] = deque()
         self._memory_lock = threading.Lock()
         # Segments being drained: changed by the drainer thread only, under _segments_lock (status reads them).
         self._own: list[Segment] = []
@@ -151,6 +171,9 @@ class Delivery:
         self.conflicts_total = 0
         self.dropped = 0
         self.adopted_done = 0
+        self.outputs_stored = 0
+        self.feedback_stored = 0
+        self.observations_refused = 0
         self.reasons: deque[Rejection] = deque(maxlen=REASONS_KEPT)
         self._own_failures = 0  # rejected, conflicting or dropped spans of this process
         self._state = "idle"
@@ -185,11 +208,38 @@ class Delivery:
                 self.dropped += 1
                 self._own_failures += 1
             return
+        # Otherwise the drainer finds the span within IDLE_WAIT_S by itself: waking it for every span would
+        # cost the caller a thread switch per span and the store a transaction per span.
+        self._kick()
+
+    def append_observations(
+        self, kind: str, task: str, body: Any, output_id: Any, ts_ns: int, trace_id: int, span_id: int
+    ) -> None:
+        """Make a record of outputs or feedback durable (spool) or queued (memory), as :meth:`append` does a
+        span: ``body`` is one value (with ``output_id``) or ``(values, output_ids)`` lists. Never raises, never
+        waits for the store; the values are checked by the drainer (each refused one is reported, with why)."""
+        try:
+            if self._stopped and self.writer is None:
+                with self._cond:
+                    self.memory_appended += 1
+                    self.memory_done += 1
+                    self._drop(1, "outputs or feedback logged after the store's thread stopped (durability='memory')")
+                return
+            frames = encode_observations(kind, task, body, output_id, ts_ns, trace_id, span_id)
+            if self.writer is None or not self._write_spool(frames, len(frames)):
+                for payload in _memory_payloads(kind, task, body, output_id, ts_ns, trace_id, span_id):
+                    self._append_to_memory(payload)
+        except Exception:  # never into the pipeline
+            log.exception("mltrace-otel: could not keep %s of task %r for the store", kind, task)
+            with self._cond:
+                self._drop(1, f"a record of {kind} of task {task!r} could not be kept (see the log)")
+            return
+        self._kick()
+
+    def _kick(self) -> None:
         if self._thread is None and not self._stopped:
             self._start()
         elif self._idle and self._backlog() >= BATCH:
-            # Otherwise the drainer finds the span within IDLE_WAIT_S by itself: waking it for every span would
-            # cost the caller a thread switch per span and the store a transaction per span.
             self._wake.set()
 
     def _append_to_spool(self, span: ReadableSpan) -> bool:
@@ -210,13 +260,7 @@ class Delivery:
                 writer.write(frames)
                 writer.records += 1  # this process's spooled spans: read without the lock (an int is atomic)
             except OSError as exc:
-                writer.seal()
-                self._spool_retry_at = time.monotonic() + SPOOL_RETRY_S
-                log.error(
-                    "mltrace-otel: cannot write the spool in %s (%s); holding spans in memory until it can be "
-                    "written again (a process killed meanwhile loses them)",
-                    self.directory, exc,
-                )  # fmt: skip
+                self._spool_failed(writer, exc)
                 return False
             except Exception:
                 writer.seal()  # its definitions may now name frames that were never written
@@ -226,7 +270,39 @@ class Delivery:
             log.warning("mltrace-otel: the spool in %s can be written again", self.directory)
         return True
 
-    def _append_to_memory(self, span: ReadableSpan) -> None:
+    def _write_spool(self, frames: list[bytes], records: int) -> bool:
+        """Append self-contained frames (no definitions), ``records`` records in all, to the spool."""
+        writer = self.writer
+        assert writer is not None
+        if self._spool_retry_at and time.monotonic() < self._spool_retry_at:
+            return False
+        size = sum(map(len, frames))
+        with writer.lock:
+            try:
+                if not writer.fits(size):
+                    writer.open_segment(size + 4_096)
+                writer.write(frames)
+                writer.records += records
+            except OSError as exc:
+                self._spool_failed(writer, exc)
+                return False
+        if self._spool_retry_at:
+            self._spool_retry_at = 0.0
+            log.warning("mltrace-otel: the spool in %s can be written again", self.directory)
+        return True
+
+    def _spool_failed(self, writer: SpoolWriter, exc: OSError) -> None:
+        """The spool cannot be written (a full disk, a removed directory): records go to memory for a while.
+        Called with ``writer.lock`` held."""
+        writer.seal()
+        self._spool_retry_at = time.monotonic() + SPOOL_RETRY_S
+        log.error(
+            "mltrace-otel: cannot write the spool in %s (%s); holding spans in memory until it can be "
+            "written again (a process killed meanwhile loses them)",
+            self.directory, exc,
+        )  # fmt: skip
+
+    def _append_to_memory(self, span: ReadableSpan | tuple[Any, ...]) -> None:
         full = False
         with self._memory_lock:
             if len(self._memory) >= self.memory_limit and self.writer is not None and not self._stopped:
@@ -366,6 +442,9 @@ class Delivery:
                 conflicts=self.conflicts_total,
                 dropped=self.dropped,
                 adopted=self.adopted_done,
+                outputs_stored=self.outputs_stored,
+                feedback_stored=self.feedback_stored,
+                observations_refused=self.observations_refused,
                 oldest_unsent_age_s=max(0.0, (time.time_ns() - oldest) / 1e9) if oldest else None,
                 last_error=self._last_error,
                 reasons=tuple(self.reasons),
@@ -376,7 +455,8 @@ class Delivery:
         found: list[int] = []
         with self._memory_lock:
             if self._memory:
-                found.append(self._memory[0].end_time or 0)
+                first = self._memory[0]
+                found.append((first[4] if isinstance(first, tuple) else first.end_time) or 0)
         with self._segments_lock:
             for segment in [*self._own, *self._adopted]:
                 with contextlib.suppress(OSError, ValueError, EOFError):
@@ -472,7 +552,7 @@ class Delivery:
 
     def _hand_over(self, work: _Work) -> bool:
         with self._cond:
-            self._in_flight += len(work.records) + len(work.unreadable)
+            self._in_flight += work.count
         work.seq = self._next_seq
         self._next_seq += 1
         while True:
@@ -577,14 +657,20 @@ class Delivery:
             if bodies:
                 records: list[SpanRecord] = []
                 unreadable: list[RejectedSpan] = []
+                observed = ObservedBatch()
                 for body in bodies:
                     try:
-                        records.append(segment.decoder.span(body))
+                        if body[0] == OBSERVATIONS_TYPE:
+                            observed_rows(decode_observations(body), observed)
+                        else:
+                            records.append(segment.decoder.span(body))
                     except Exception as exc:  # a record this version cannot read back
                         unreadable.append(RejectedSpan("", f"its spool record could not be read back ({exc})"))
                 start = segment.taken
                 segment.taken_up_to(end, len(bodies))
-                return _Work(records, segment, start=start, end=end, own=segment.own, unreadable=unreadable)
+                return _Work(
+                    records, segment, start=start, end=end, own=segment.own, unreadable=unreadable, observed=observed
+                )
             if segment.taken > segment.drained:
                 return None  # its last batch is being stored: the writer marks it, then it can go
             if damage is not None and end > segment.drained:
@@ -601,15 +687,19 @@ class Delivery:
         with self._memory_lock:
             if not self._memory:
                 return None
-            spans = [self._memory.popleft() for _ in range(min(BATCH, len(self._memory)))]
+            spans = [self._memory.popleft() for _ in range(min(BATCH, len(self._memory)))]  # and outputs
         records: list[SpanRecord] = []
         unreadable: list[RejectedSpan] = []
+        observed = ObservedBatch()
         for span in spans:
             try:
-                records.append(from_readable_span(span))
+                if isinstance(span, tuple):
+                    observed_rows(span, observed)
+                else:
+                    records.append(from_readable_span(span))
             except Exception as exc:
                 unreadable.append(RejectedSpan("", f"span {getattr(span, 'name', '?')!r} could not be read ({exc})"))
-        return _Work(records, None, own=True, unreadable=unreadable)
+        return _Work(records, None, own=True, unreadable=unreadable, observed=observed)
 
     def _report_damage(self, damage: Damage) -> None:
         message = (
@@ -622,16 +712,38 @@ class Delivery:
 
     def _deliver(self, work: _Work) -> bool:
         """Store one batch, retrying while the store is away. False when told to stop before it could."""
-        from mltrace_otel.store.engine import get_engine
+        from mltrace_otel.monitoring.write import ObservationsResult, store_isolating
         from mltrace_otel.store.isolation import write_isolating
 
         batch = work.batch if work.batch is not None else prepare_spans(work.records)
+        result = IngestResult()
+        if work.records or work.unreadable or not work.observed.records:
+            stored = self._until_stored(work, lambda engine: write_isolating(engine, batch))
+            if stored is None:
+                return False
+            result = stored
+        observed = ObservationsResult()
+        if work.observed.rows:
+            # Spans first: a give-up below leaves them stored and the batch in the spool, where the next try finds
+            # them stored already (duplicates).
+            rows = work.observed.rows
+            done = self._until_stored(work, lambda engine: store_isolating(engine, rows))
+            if done is None:
+                return False
+            observed = done
+        # Before the flush that waits for them returns, as mltrace warned when it committed a run.
+        self._settle(work.seq, self._new_runs_of_ours(work, result))
+        self._done(work, batch, result, observed)
+        return True
+
+    def _until_stored(self, work: _Work, write: Callable[[Engine], _T]) -> _T | None:
+        """``write(engine)``, retried with backoff while the store is away; None when told to stop first."""
+        from mltrace_otel.store.engine import get_engine
+
         attempt = 0
         while True:
             try:
-                engine = get_engine(self.url)
-                result = write_isolating(engine, batch)
-                break
+                return write(get_engine(self.url))
             except Exception as exc:
                 self._failed(classify(exc), work)
             if self._closing and time.monotonic() >= self._close_deadline:
@@ -639,7 +751,7 @@ class Delivery:
                 # not done: close() counts it as lost.
                 self._in_flight_done(work)
                 self._settle(work.seq, [])
-                return False
+                return None
             delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
             delay = delay / 2 + random.uniform(0, delay / 2)  # jitter: processes that lost the store together
             if self._closing:
@@ -647,10 +759,6 @@ class Delivery:
             attempt += 1
             self._retry_now.wait(delay)
             self._retry_now.clear()
-        # Before the flush that waits for them returns, as mltrace warned when it committed a run.
-        self._settle(work.seq, self._new_runs_of_ours(work, result))
-        self._done(work, batch, result)
-        return True
 
     @staticmethod
     def _new_runs_of_ours(work: _Work, result: IngestResult) -> list[str]:
@@ -696,7 +804,7 @@ class Delivery:
         if not first:
             return
         where = f"in the spool {self.directory}" if self.writer is not None else "in memory (durability='memory')"
-        count = max(waiting, len(work.records))
+        count = max(waiting, work.count)
         if diagnosis.fault is Fault.UNAVAILABLE:
             log.warning(
                 "mltrace-otel: store unreachable, %s (%s). %d spans wait %s and are stored when it is back; retrying "
@@ -712,20 +820,26 @@ class Delivery:
 
     def _in_flight_done(self, work: _Work) -> None:
         with self._cond:
-            self._in_flight = max(0, self._in_flight - len(work.records) - len(work.unreadable))
+            self._in_flight = max(0, self._in_flight - work.count)
 
-    def _done(self, work: _Work, batch: PreparedSpans, result: IngestResult) -> None:
+    def _done(self, work: _Work, batch: PreparedSpans, result: IngestResult, observed: ObservationsResult) -> None:
         self._in_flight_done(work)
         if work.segment is not None:
             with self._segments_lock:  # batches may complete out of order: the mark moves over contiguous ones
-                work.segment.complete(work.start, work.end, len(work.records) + len(work.unreadable))
+                work.segment.complete(work.start, work.end, work.count)
         rejected = [*work.unreadable, *result.rejected]
-        handled = len(work.records) + len(work.unreadable)
+        refused = [*work.observed.refused, *observed.refused]
+        handled = work.count
         names = {r.span_id: r.name for r in work.records} if rejected or result.conflicts else {}
         with self._cond:
             # Reasons first, with the counts: whoever a flush wakes reads both together.
             for item in (*rejected, *result.conflicts):
                 self.reasons.append(Rejection(item.span_id, names.get(item.span_id, ""), item.reason))
+            for value in refused:
+                self.reasons.append(Rejection("", f"{value.kind} of task {value.task!r}", value.reason))
+            self.outputs_stored += observed.outputs
+            self.feedback_stored += observed.feedback
+            self.observations_refused += len(refused)
             if self._outage_since is not None:
                 log.warning(
                     "mltrace-otel: store reachable again after %.0f s; storing the spans that waited",
@@ -742,7 +856,7 @@ class Delivery:
                     self.spool_done += handled
                 else:
                     self.memory_done += handled
-                self._own_failures += len(rejected) + len(result.conflicts)
+                self._own_failures += len(rejected) + len(result.conflicts) + len(refused)
             else:
                 self.adopted_done += handled
             self._state = "storing" if self._has_more_locked() else "idle"
@@ -751,6 +865,32 @@ class Delivery:
             self._wake.set()  # the drainer may be waiting for this batch before the next segment
         if rejected or result.conflicts:
             self._report_rejections(work, rejected, result.conflicts)
+        if refused:
+            self._report_refused(refused)
+
+    def _report_refused(self, refused: list[Refused]) -> None:
+        """Values of outputs or feedback the store will never hold: logged (the first ones) and kept with their
+        reasons in the spool's ``rejected.jsonl``, as rejected spans are."""
+        unlogged = 0
+        for value in refused:
+            if self._logged_rejections < LOGGED_REJECTIONS:
+                self._logged_rejections += 1
+                log.warning("mltrace-otel: %s not stored: %s", value.kind, value.reason)
+            else:
+                unlogged += 1
+        if unlogged:
+            log.warning(
+                "mltrace-otel: %d more outputs or feedback refused (mltrace_otel.export_status() and `mltrace spool "
+                "status` give the reasons)", unlogged,
+            )  # fmt: skip
+        if self.directory is not None:
+            entries = [
+                {"time_ns": time.time_ns(), "kind": f"{v.kind} refused", "task": v.task, "output_id": v.output_id,
+                 "reason": v.reason}
+                for v in refused
+            ]  # fmt: skip
+            with contextlib.suppress(OSError):
+                record_rejections(self.directory, entries)
 
     def _has_more_locked(self) -> bool:
         return self.spool_done < self.spool_appended or self.memory_done < self.memory_appended
@@ -815,6 +955,21 @@ def _rejection_entry(kind: str, item: RejectedSpan, record: SpanRecord | None) -
             resource=record.resource,
         )
     return entry
+
+
+def _memory_payloads(
+    kind: str, task: str, body: Any, output_id: Any, ts_ns: int, trace_id: int, span_id: int
+) -> list[tuple[Any, ...]]:
+    """A record of outputs or feedback as memory-queue items: one per OBSERVATIONS_PER_FRAME values, as in the
+    spool, so a memory batch stays a bounded transaction too."""
+    if output_id is not None or type(body) is not tuple:
+        return [(kind, task, body, output_id, ts_ns, trace_id, span_id)]
+    values, ids = body
+    step = OBSERVATIONS_PER_FRAME
+    return [
+        (kind, task, (values[i : i + step], ids[i : i + step]), None, ts_ns, trace_id, span_id)
+        for i in range(0, max(1, len(values)), step)
+    ]
 
 
 def _after_fork() -> None:

@@ -44,18 +44,19 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from mltrace_otel.config import mltrace_home
-from mltrace_otel.delivery.codec import FRAME, MAX_BODY, SPAN_TYPE, Decoder, Definitions, span_end_ns
+from mltrace_otel.delivery.codec import FRAME, MAX_BODY, PAYLOAD_TYPES, Decoder, Definitions, record_time_ns
 from mltrace_otel.errors import MltraceError
 
 HEADER_BYTES = 64
 MAGIC = b"MLTSPOOL"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: frames of outputs and feedback beside spans (version 1 never holds them)
 SUFFIX = ".seg"
 _HEAD = struct.Struct("<8sHHI")  # magic, format version, flags, reserved: 16 bytes, then the mark
 _MARK = struct.Struct("<QQ")  # drained offset, drained span records; then a crc32 of those 16 bytes
 _MARK_AT = 16
 SEGMENT_BYTES = 16 << 20  # reserved per segment; a new one when full, so drained space is given back as it runs
 READ_BYTES = 4 << 20  # one read of a segment
+BATCH_BYTES = 16 << 20  # records of one batch, at most (a batch of outputs may be millions of values)
 
 
 def spool_root() -> Path:
@@ -154,19 +155,23 @@ class Segment:
         end = self.limit if self.limit is not None else self.size()
         return end if self.damaged_at is None else min(end, self.damaged_at)
 
-    def take(self, max_records: int, max_bytes: int = READ_BYTES) -> tuple[list[bytes], int, Damage | None]:
-        """Up to ``max_records`` span bodies after ``taken`` (definitions are absorbed on the way), the offset
-        just past them, and any damage met. Does not move ``taken``: :meth:`taken_up_to` does, once handed out."""
+    def take(
+        self, max_records: int, max_bytes: int = READ_BYTES, batch_bytes: int = BATCH_BYTES
+    ) -> tuple[list[bytes], int, Damage | None]:
+        """Up to ``max_records`` record bodies (spans, outputs and feedback) after ``taken`` and up to about
+        ``batch_bytes`` of them (definitions are absorbed on the way), the offset just past them, and any damage
+        met. Does not move ``taken``: :meth:`taken_up_to` does, once handed out."""
         bodies: list[bytes] = []
+        taken_bytes = 0
         offset = self.taken
         # Read before the bound: a segment sealed by then had every append completed before we look at it.
         sealed = self.sealed
         end = self.data_end() if self.end_of_data is None else min(self.data_end(), self.end_of_data)
         damage: Damage | None = None
-        while len(bodies) < max_records and offset < end:
+        while len(bodies) < max_records and taken_bytes < batch_bytes and offset < end:
             chunk = os.pread(self.fd, min(max_bytes, end - offset), offset)
             used = 0
-            while len(bodies) < max_records:
+            while len(bodies) < max_records and taken_bytes < batch_bytes:
                 if len(chunk) - used < FRAME.size:
                     break
                 length, crc = FRAME.unpack_from(chunk, used)
@@ -188,14 +193,18 @@ class Segment:
                     damage = Damage(self.name, offset + used, end - offset - used, "a frame's checksum is wrong")
                     break
                 used += FRAME.size + length
-                if body[0] == SPAN_TYPE:
+                if body[0] in PAYLOAD_TYPES:
                     bodies.append(body)
+                    taken_bytes += length
                 else:
                     self.decoder.define(body[0], body)
             offset += used
             if damage is not None or used == 0 or offset >= end:
                 break
-        if damage is None and sealed and offset < end and len(bodies) < max_records and self.damaged_at is None:
+        if (
+            damage is None and sealed and offset < end and len(bodies) < max_records and taken_bytes < batch_bytes
+            and self.damaged_at is None
+        ):  # fmt: skip
             damage = Damage(
                 self.name, offset, end - offset,
                 "the last record is incomplete: its write never completed (the process ended inside it, before "
@@ -254,8 +263,8 @@ class Segment:
             if length == 0 or length > MAX_BODY or offset + FRAME.size + length > end:
                 return None
             body = os.pread(self.fd, length, offset + FRAME.size)
-            if body[:1] and body[0] == SPAN_TYPE:
-                return span_end_ns(body)
+            if body[:1] and body[0] in PAYLOAD_TYPES:
+                return record_time_ns(body)
             offset += FRAME.size + length
         return None
 
@@ -357,7 +366,7 @@ def _absorb_definitions(segment: Segment, until: int) -> None:
                     continue
                 break
             kind = chunk[used + FRAME.size]
-            if kind != SPAN_TYPE:
+            if kind not in PAYLOAD_TYPES:
                 segment.decoder.define(kind, chunk[used + FRAME.size : used + FRAME.size + length])
             used += FRAME.size + length
         if used == 0:

@@ -1,4 +1,4 @@
-"""``export_status()``: what this process's spans became, in numbers and in words."""
+"""``export_status()``: what this process's spans, outputs and feedback became, in numbers and in words."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class ExportStatus:
     state: str
     stored: int  # spans this process wrote into the store (new there)
     duplicates: int  # already stored with the same content (a re-delivery): stored all the same
-    spooled: int  # this process's ended spans not stored yet (in the spool, or in memory)
+    spooled: int  # this process's records (spans, and records of outputs or feedback) not stored yet
     rejected: int  # spans the store will not hold (invalid, or refused by the database), each with a reason
     conflicts: int  # span ids already stored with different content (the stored one is kept)
     dropped: int  # spans lost without being stored: only with durability="memory" (full queue, or left at exit)
@@ -33,10 +33,16 @@ class ExportStatus:
     last_error: str | None  # the store's last failure, while it lasts
     reasons: tuple[Rejection, ...]  # the latest rejections and conflicts, newest last
     spool_dir: str | None
+    outputs_stored: int = 0  # values of log_output(s) the store holds (new there or already there)
+    feedback_stored: int = 0  # values of log_feedback(s) the store holds
+    observations_refused: int = 0  # outputs or feedback values the store will never hold, each with a reason
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @property
     def everything_stored(self) -> bool:
-        return self.spooled == 0 and self.rejected == 0 and self.conflicts == 0 and self.dropped == 0
+        return (
+            self.spooled == 0 and self.rejected == 0 and self.conflicts == 0 and self.dropped == 0
+            and self.observations_refused == 0
+        )  # fmt: skip

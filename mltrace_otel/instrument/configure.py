@@ -191,12 +191,15 @@ def flush(timeout_millis: int = 30_000) -> bool:
     True only then. False when the time ran out (the spans wait on: with durability="spool" they are already
     durable in the spool, and will be stored once the store takes them), or when any span of this process was
     rejected, conflicted with a stored one, or dropped: :func:`export_status` says which and why. Extra exporters
-    (``exporters=``, ``otlp_endpoint=``) are flushed too.
+    (``exporters=``, ``otlp_endpoint=``) are flushed too. Outputs and feedback (``log_output`` and the rest) go
+    the same way as spans and are waited for alike, and so are the log exporters added with ``add_log_exporter``.
     """
     state = _state
+    emit = sys.modules.get("mltrace_otel.monitoring.emit")  # never imported: nothing logged, nothing to flush
+    logs_done = True if emit is None else emit.flush_extra_exporters(timeout_millis)
     if state is None:
-        return True
-    return all([p.force_flush(timeout_millis) for p in state.processors])
+        return logs_done
+    return all([p.force_flush(timeout_millis) for p in state.processors]) and logs_done
 
 
 def flush_in_worker_process() -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
 from mltrace_otel.monitoring.events import Observation
 from mltrace_otel.store.bulk import begin_ingest
+from mltrace_otel.store.faults import Fault, classify
+from mltrace_otel.store.text import has_lone_surrogate
 
 BUCKET_NS = 60 * 1_000_000_000  # one minute: the grain of windows, series and the metric cache
 _CHUNK = 20_000
@@ -29,6 +32,87 @@ def store_observations(engine: Engine, rows: Sequence[Observation]) -> None:
     if rows:
         with engine.begin() as conn:
             write_observations(conn, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A value (or a whole record) of outputs or feedback the store will never hold, and why."""
+
+    kind: str  # "output" or "feedback"
+    task: str
+    output_id: str
+    reason: str
+
+
+@dataclass
+class ObservationsResult:
+    outputs: int = 0  # rows the store now holds (new, or kept from an earlier delivery)
+    feedback: int = 0
+    refused: list[Refused] = field(default_factory=list)
+
+
+def store_isolating(engine: Engine, rows: Sequence[Observation]) -> ObservationsResult:
+    """Store ``rows`` (one transaction when all goes well) whatever a few of them do: a row the databases cannot
+    hold is refused alone with the reason (checked before the transaction, or found by splitting the batch as
+    store/isolation.py does for spans). Raises when the store, not a row, is at fault (store/faults.py): the
+    caller keeps the rows and retries."""
+    result = ObservationsResult()
+    good: list[Observation] = []
+    for row in rows:
+        reason = unstorable(row)
+        if reason is None:
+            good.append(row)
+        else:
+            result.refused.append(_refused(row, reason))
+    _store_splitting(engine, good, result)
+    return result
+
+
+def unstorable(row: Observation) -> str | None:
+    """Why neither database can hold ``row`` as it is, or None. An output id is a key: it is never rewritten (two
+    ids would become one), so text the drivers refuse is a reason to refuse the row, not to repair it."""
+    for what, value in (("task name", row.task), ("output id", row.output_id), ("category value", row.label)):
+        if value is None:
+            continue
+        if "\x00" in value:
+            return f"its {what} contains a NUL character, which Postgres cannot store"
+        if has_lone_surrogate(value):
+            return (f"its {what} contains a lone surrogate (not valid Unicode, e.g. from an undecodable file "
+                    "name), which cannot be stored as UTF-8")  # fmt: skip
+    return None
+
+
+def _refused(row: Observation, why: str) -> Refused:
+    # Worded as monitoring/events.py words a refused value, so every reason reads the same.
+    reason = f"task {_printable(row.task)}, output {_printable(row.output_id)}: {why}"
+    return Refused(row.kind, row.task, _printable(row.output_id), reason)
+
+
+def _printable(value: str) -> str:
+    return ascii(value) if len(value) <= 80 else ascii(value[:80]) + "..."
+
+
+def _store_splitting(engine: Engine, rows: list[Observation], result: ObservationsResult) -> None:
+    if not rows:
+        return
+    try:
+        store_observations(engine, rows)
+    except Exception as exc:
+        diagnosis = classify(exc)
+        if diagnosis.fault is not Fault.SPAN:
+            raise
+        if len(rows) == 1:
+            result.refused.append(_refused(rows[0], f"the database refused it ({diagnosis.reason})"))
+            return
+        half = len(rows) // 2
+        _store_splitting(engine, rows[:half], result)
+        _store_splitting(engine, rows[half:], result)
+        return
+    for row in rows:
+        if row.kind == "output":
+            result.outputs += 1
+        else:
+            result.feedback += 1
 
 
 def write_observations(conn: Connection, rows: Sequence[Observation]) -> None:

@@ -37,11 +37,13 @@ def test_a_batch_is_one_record_and_a_bad_value_is_refused_alone(
     ids = mltrace_otel.log_outputs("fraud", [0, 1, "maybe", float("nan"), True])
     mltrace_otel.log_feedbacks("fraud", [0, 1, 1], ids[:3])
     with caplog.at_level(logging.WARNING):
-        assert mltrace_otel.flush_logs()
+        assert not mltrace_otel.flush()  # all stored, but one value refused: flush says so, as for a span
     engine: Engine = get_engine(configured)
     stored = {r.output_id: r.value for r in reads.rows(engine, "fraud", "output")}
     assert stored == {ids[0]: 0.0, ids[1]: 1.0, ids[2]: "maybe", ids[4]: 1.0}
-    assert log_status()["refused"] >= 1
+    status = log_status()
+    assert (status["stored"], status["refused"]) == (7, 1)
+    assert status["reasons"] == [f"output of task 'fraud': task 'fraud', output '{ids[3]}': value nan is not a finite number"]
     assert any("is not a finite number" in r.getMessage() for r in caplog.records)
     assert len(reads.rows(engine, "fraud", "feedback")) == 3
 

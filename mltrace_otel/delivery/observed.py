@@ -1,0 +1,61 @@
+"""Records of outputs and feedback read back from the spool (or the memory queue): the rows they become, and a
+reason for each value refused.
+
+The checks are those of a log record arriving at ``POST /v1/logs`` (monitoring/events.py), made here on the
+drainer's thread so the caller pays only for the copy into the spool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mltrace_otel.delivery.codec import unwritable_reason
+from mltrace_otel.monitoring.events import (
+    OUTPUT_ID,
+    OUTPUT_IDS,
+    TASK,
+    VALUES,
+    BadRecord,
+    Observation,
+    observations,
+)
+from mltrace_otel.monitoring.write import Refused
+
+
+@dataclass
+class ObservedBatch:
+    records: int = 0  # spool records (frames) of outputs or feedback in the batch
+    rows: list[Observation] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+
+
+def observed_rows(payload: tuple[Any, ...], into: ObservedBatch) -> None:
+    """Add the rows of one record's ``payload`` (codec.decode_observations) to ``into``."""
+    kind, task, body, output_id, ts_ns, trace_id, span_id = payload
+    into.records += 1
+    trace = f"{trace_id:032x}" if trace_id else None
+    span = f"{span_id:016x}" if span_id else None
+    if output_id is None and type(body) is tuple:
+        values, ids = body
+        if any(type(v) is tuple for v in values):  # values marshal could not write: refused on their own
+            keep = [unwritable_reason(v) is None for v in values]
+            for value, output, ok in zip(values, ids, keep, strict=True):
+                if not ok:
+                    reason = f"task {task!r}, output {output!r}: {unwritable_reason(value)}"
+                    into.refused.append(Refused(kind, str(task), str(output), reason))
+            values = [v for v, ok in zip(values, keep, strict=True) if ok]
+            ids = [i for i, ok in zip(ids, keep, strict=True) if ok]
+        record_body: Any = {VALUES: values, OUTPUT_IDS: ids}
+        attributes: dict[str, Any] = {TASK: task}
+    else:
+        record_body, attributes = body, {TASK: task, OUTPUT_ID: output_id}
+    try:
+        rows, refused = observations(kind, record_body, attributes, ts_ns, trace, span)
+    except BadRecord as exc:
+        whole = "a record" if output_id is None else f"output {output_id!r}"
+        reason = f"task {task!r}, {whole}: {exc}"
+        into.refused.append(Refused(kind, str(task), "" if output_id is None else str(output_id), reason))
+        return
+    into.rows.extend(rows)
+    into.refused.extend(Refused(kind, str(task), "", reason) for reason in refused)
