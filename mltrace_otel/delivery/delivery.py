@@ -885,8 +885,8 @@ class Delivery:
             )  # fmt: skip
         if self.directory is not None:
             entries = [
-                {"time_ns": time.time_ns(), "kind": f"{v.kind} refused", "task": v.task, "output_id": v.output_id,
-                 "reason": v.reason}
+                {"time_ns": time.time_ns(), "kind": f"{v.kind} refused", "span_id": "",
+                 "name": f"{v.kind} of task {v.task!r}", "task": v.task, "output_id": v.output_id, "reason": v.reason}
                 for v in refused
             ]  # fmt: skip
             with contextlib.suppress(OSError):

@@ -31,9 +31,20 @@ class ObservedBatch:
 
 
 def observed_rows(payload: tuple[Any, ...], into: ObservedBatch) -> None:
-    """Add the rows of one record's ``payload`` (codec.decode_observations) to ``into``."""
+    """Add the rows of one record's ``payload`` (codec.decode_observations) to ``into``; never raises (a record
+    that makes no sense is refused whole, with the reason)."""
     kind, task, body, output_id, ts_ns, trace_id, span_id = payload
     into.records += 1
+    try:
+        _add_rows(kind, task, body, output_id, ts_ns, trace_id, span_id, into)
+    except Exception as exc:
+        reason = f"task {task!r}: the record could not be read ({type(exc).__name__}: {exc})"
+        into.refused.append(Refused(str(kind), str(task), "", reason))
+
+
+def _add_rows(
+    kind: str, task: str, body: Any, output_id: Any, ts_ns: int, trace_id: int, span_id: int, into: ObservedBatch
+) -> None:
     trace = f"{trace_id:032x}" if trace_id else None
     span = f"{span_id:016x}" if span_id else None
     if output_id is None and type(body) is tuple:

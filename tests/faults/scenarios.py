@@ -477,3 +477,84 @@ def _healthy(port: int) -> bool:
             return bool(answer.status == 200)
     except OSError:
         return False
+
+
+# ---- outputs and feedback (issue 16): the same delivery as spans, the same faults ------------------------------
+
+
+def count_observations(url: str, task: str) -> tuple[int, int]:
+    """(outputs, feedback values) of ``task`` in the store; each is keyed by its output id, so no duplicates."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            outputs = conn.execute(text("SELECT count(*) FROM task_outputs WHERE task = :t"), {"t": task})
+            feedback = conn.execute(text("SELECT count(*) FROM task_feedback WHERE task = :t"), {"t": task})
+            return int(outputs.scalar_one()), int(feedback.scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _observed(ctx: Context, url: str, prefix: str, logged_values: int, **details: Any) -> Outcome:
+    """An outcome counting values (outputs + feedback) logged and stored; the runs' counts go in the details."""
+    outputs, feedback = count_observations(url, f"{prefix}-task")
+    runs, rows, duplicate_io = count(url, prefix)
+    return Outcome(ctx.name, logged_values, outputs + feedback, rows, duplicate_io,
+                   dict(details, outputs=outputs, feedback=feedback, runs=runs))  # fmt: skip
+
+
+OUTPUT_ARGS = ("--outputs", "--batch", "20000")  # 2 values per run, then 40,000 in two calls
+
+
+@scenario("outputs_while_postgres_stopped_4s[postgresql]")
+def outputs_postgres_stopped(ctx: Context, backend: str) -> Outcome:
+    cluster, url = ctx.private_store()
+    process = ctx.start(url, "--runs", "300", "--rate", "100", *OUTPUT_ARGS, "--prefix", "os", "--flush-ms", "120000")
+    time.sleep(1)
+    cluster.stop()
+    time.sleep(4)  # the batch of 20,000 is logged while the store is down
+    cluster.start()
+    pipeline = ctx.finish(process)
+    return _observed(ctx, url, "os", 2 * (pipeline.report.get("logged", 0) + 20_000), returncode=pipeline.returncode,
+                     stderr=pipeline.stderr, flush=pipeline.report.get("flush"),
+                     status=pipeline.report.get("status"))  # fmt: skip
+
+
+@scenario("outputs_while_sqlite_locked_3s[sqlite]")
+def outputs_sqlite_locked(ctx: Context, backend: str) -> Outcome:
+    url = ctx.database("sqlite")
+    holder = sqlite3.connect(str(ctx.dir / "store.db"), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        process = ctx.start(url, "--runs", "300", "--rate", "100", *OUTPUT_ARGS, "--prefix", "ol", "--flush-ms",
+                            "120000")  # fmt: skip
+        time.sleep(3)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    pipeline = ctx.finish(process)
+    return _observed(ctx, url, "ol", 2 * (pipeline.report.get("logged", 0) + 20_000), returncode=pipeline.returncode,
+                     stderr=pipeline.stderr, flush=pipeline.report.get("flush"),
+                     status=pipeline.report.get("status"))  # fmt: skip
+
+
+@scenario("outputs_sigkill_right_after_the_last_output[postgresql]",
+          "outputs_sigkill_right_after_the_last_output[sqlite]")  # fmt: skip
+def outputs_sigkill(ctx: Context, backend: str) -> Outcome:
+    url = ctx.database(backend)
+    first = ctx.run(url, "--runs", "300", *OUTPUT_ARGS, "--prefix", "ok", "--end", "sigkill")
+    stored_before = sum(count_observations(url, "ok-task"))
+    drained = ctx.cli(url, "spool", "drain", "--wait", "120", "--json")
+    return _observed(ctx, url, "ok", 2 * (first.report.get("logged", 0) + 20_000), returncode=first.returncode,
+                     stored_before_drain=stored_before, drain_returncode=drained.returncode,
+                     drain=json.loads(drained.stdout) if drained.returncode == 0 else drained.stderr)  # fmt: skip
+
+
+@scenario("a_bad_output_id_among_500[postgresql]", "a_bad_output_id_among_500[sqlite]")
+def bad_output(ctx: Context, backend: str) -> Outcome:
+    url = ctx.database(backend)
+    pipeline = ctx.run(url, "--runs", "500", "--outputs", "--bad-output", "250", "--prefix", "bo", "--flush-ms",
+                       "120000")  # fmt: skip
+    rejected_file = next(ctx.home.glob("spool/*/rejected.jsonl"), None)
+    entries = [json.loads(line) for line in rejected_file.read_text().splitlines()] if rejected_file else []
+    return _observed(ctx, url, "bo", 2 * pipeline.report.get("logged", 0), flush=pipeline.report.get("flush"),
+                     status=pipeline.report.get("status"), rejected_file=entries)  # fmt: skip

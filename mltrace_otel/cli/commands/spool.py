@@ -115,6 +115,9 @@ def drain(
         "duplicates": state.duplicates,
         "rejected": state.rejected,
         "conflicts": state.conflicts,
+        "outputs_stored": state.outputs_stored,
+        "feedback_stored": state.feedback_stored,
+        "observations_refused": state.observations_refused,
         "complete": complete,
         "last_error": state.last_error,
         "still_waiting": after.get("spans_waiting", 0),
@@ -127,6 +130,11 @@ def drain(
             f"Stored {state.stored:,} spans from the spool into {state.store} ({state.duplicates:,} were already "
             f"there, {state.rejected:,} rejected, {state.conflicts:,} conflicting)."
         )
+        if state.outputs_stored or state.feedback_stored or state.observations_refused:
+            say(
+                f"Stored {state.outputs_stored:,} outputs and {state.feedback_stored:,} feedback values "
+                f"({state.observations_refused:,} refused)."
+            )
         if result["running_processes"]:
             pids = ", ".join(str(p) for p in result["running_processes"])
             say(f"Running processes (pid {pids}) store their own spans; they were left to them.")
