@@ -225,8 +225,11 @@ class Delivery:
                     self.memory_done += 1
                     self._drop(1, "outputs or feedback logged after the store's thread stopped (durability='memory')")
                 return
-            frames = encode_observations(kind, task, body, output_id, ts_ns, trace_id, span_id)
-            if self.writer is None or not self._write_spool(frames, len(frames)):
+            spooled = False
+            if self.writer is not None:
+                frames = encode_observations(kind, task, body, output_id, ts_ns, trace_id, span_id)
+                spooled = self._write_spool(frames, len(frames))
+            if not spooled:
                 for payload in _memory_payloads(kind, task, body, output_id, ts_ns, trace_id, span_id):
                     self._append_to_memory(payload)
         except Exception:  # never into the pipeline
@@ -270,7 +273,7 @@ class Delivery:
             log.warning("mltrace-otel: the spool in %s can be written again", self.directory)
         return True
 
-    def _write_spool(self, frames: list[bytes], records: int) -> bool:
+    def _write_spool(self, frames: list[bytes | bytearray], records: int) -> bool:
         """Append self-contained frames (no definitions), ``records`` records in all, to the spool."""
         writer = self.writer
         assert writer is not None

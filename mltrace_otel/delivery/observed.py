@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mltrace_otel.delivery.codec import unwritable_reason
+from mltrace_otel.delivery.codec import split_ids, unwritable_reason
 from mltrace_otel.monitoring.events import (
     OUTPUT_ID,
     OUTPUT_IDS,
@@ -48,18 +48,25 @@ def _add_rows(
     trace = f"{trace_id:032x}" if trace_id else None
     span = f"{span_id:016x}" if span_id else None
     if output_id is None and type(body) is tuple:
-        values, ids = body
-        if any(type(v) is tuple for v in values):  # values marshal could not write: refused on their own
-            keep = [unwritable_reason(v) is None for v in values]
-            for value, output, ok in zip(values, ids, keep, strict=True):
-                if not ok:
-                    reason = f"task {task!r}, output {output!r}: {unwritable_reason(value)}"
+        values, ids = body[0], split_ids(body[1])
+        if any(type(v) is tuple for v in values) or any(type(i) is tuple for i in ids):
+            # values or ids that were no plain value on the caller's side: refused on their own
+            keep = []
+            for value, output in zip(values, ids, strict=True):
+                why = unwritable_reason(value) or unwritable_reason(output)
+                keep.append(why is None)
+                if why is not None:
+                    reason = f"task {task!r}, output {output!r}: {why}"
                     into.refused.append(Refused(kind, str(task), str(output), reason))
             values = [v for v, ok in zip(values, keep, strict=True) if ok]
             ids = [i for i, ok in zip(ids, keep, strict=True) if ok]
         record_body: Any = {VALUES: values, OUTPUT_IDS: ids}
         attributes: dict[str, Any] = {TASK: task}
     else:
+        why = unwritable_reason(body) or unwritable_reason(output_id)
+        if why is not None:
+            into.refused.append(Refused(kind, str(task), str(output_id), f"task {task!r}, output {output_id!r}: {why}"))
+            return
         record_body, attributes = body, {TASK: task, OUTPUT_ID: output_id}
     try:
         rows, refused = observations(kind, record_body, attributes, ts_ns, trace, span)

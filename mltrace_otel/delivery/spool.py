@@ -430,14 +430,19 @@ class SpoolWriter:
     def fits(self, size: int) -> bool:
         return self.segment is not None and self.position + size <= self.capacity
 
-    def write(self, frames: list[bytes]) -> None:
+    def write(self, frames: list[bytes] | list[bytes | bytearray]) -> None:
         """Append whole frames (the caller checked they fit), each body first and its header last, so a reader
         never sees a header whose body is not all there."""
         mapped, position = self.mapped, self.position
         assert mapped is not None and self.segment is not None
         for frame in frames:
             end = position + len(frame)
-            mapped[position + FRAME.size : end] = frame[FRAME.size :]
+            if end - position > 4_096:  # a large frame (a batch of outputs): a view, not another copy of it
+                view = memoryview(frame)
+                mapped[position + FRAME.size : end] = view[FRAME.size :]
+                view.release()
+            else:
+                mapped[position + FRAME.size : end] = frame[FRAME.size :]
             mapped[position : position + FRAME.size] = frame[: FRAME.size]
             position = end
         self.position = position

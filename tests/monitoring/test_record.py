@@ -68,3 +68,27 @@ def test_the_same_output_delivered_twice_is_kept_once_with_its_first_value(confi
 def test_a_wrong_call_is_told_at_once(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_ids_no_database_can_hold_are_refused_alone_with_their_reason(configured: str) -> None:
+    ids = ["fine", "nul-\x00-inside", "surrogate-\udcff", "fine-too"]
+    mltrace_otel.log_outputs("keys", [1, 2, 3, 4], ids)
+    assert not mltrace_otel.flush()
+    stored = {r.output_id for r in reads.rows(get_engine(configured), "keys", "output")}
+    assert stored == {"fine", "fine-too"}
+    reasons = mltrace_otel.export_status().reasons
+    assert [r.name for r in reasons] == ["output of task 'keys'"] * 2
+    assert "'nul-\\x00-inside': its output id contains a NUL character" in reasons[0].reason
+    assert "'surrogate-\\udcff': its output id contains a lone surrogate" in reasons[1].reason
+
+
+def test_numpy_values_and_ids_are_stored_as_python_values(configured: str) -> None:
+    np = pytest.importorskip("numpy")
+    ids = mltrace_otel.log_outputs("np", np.array([0.25, 0.5]), output_ids=np.array(["a", "b"]))
+    mltrace_otel.log_output("np", np.float32(0.75), "c")
+    mltrace_otel.log_outputs("np", [np.int64(1), object()], ["d", "e"])
+    assert ids == ["a", "b"] and not mltrace_otel.flush()  # the object is refused
+    stored = {r.output_id: r.value for r in reads.rows(get_engine(configured), "np", "output")}
+    assert stored == {"a": 0.25, "b": 0.5, "c": 0.75, "d": 1.0}
+    (reason,) = [r.reason for r in mltrace_otel.export_status().reasons]
+    assert "output 'e': value <object object at" in reason and "is not a number, boolean or string" in reason
