@@ -508,15 +508,17 @@ OUTPUT_ARGS = ("--outputs", "--batch", "20000")  # 2 values per run, then 40,000
 @scenario("outputs_while_postgres_stopped_4s[postgresql]")
 def outputs_postgres_stopped(ctx: Context, backend: str) -> Outcome:
     cluster, url = ctx.private_store()
-    process = ctx.start(url, "--runs", "300", "--rate", "100", *OUTPUT_ARGS, "--prefix", "os", "--flush-ms", "120000")
-    time.sleep(1)
+    process = ctx.start(url, "--runs", "1000", "--rate", "100", *OUTPUT_ARGS, "--prefix", "os", "--flush-ms", "120000")
+    # Down once the pipeline is storing (a busy machine may take seconds to start it), for 4 s of its 10 s.
+    wait_until(lambda: count_observations(url, "os-task")[0] > 0 or process.poll() is not None, 120, "outputs")
     cluster.stop()
-    time.sleep(4)  # the batch of 20,000 is logged while the store is down
+    time.sleep(4)
     cluster.start()
+    logged_by_then = len(process.lines)  # 0: the pipeline was still logging when the store came back
     pipeline = ctx.finish(process)
     return _observed(ctx, url, "os", 2 * (pipeline.report.get("logged", 0) + 20_000), returncode=pipeline.returncode,
-                     stderr=pipeline.stderr, flush=pipeline.report.get("flush"),
-                     status=pipeline.report.get("status"))  # fmt: skip
+                     stderr=pipeline.stderr, flush=pipeline.report.get("flush"), status=pipeline.report.get("status"),
+                     finished_during_outage=logged_by_then > 0)  # fmt: skip
 
 
 @scenario("outputs_while_sqlite_locked_3s[sqlite]")
