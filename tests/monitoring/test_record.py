@@ -43,7 +43,8 @@ def test_a_batch_is_one_record_and_a_bad_value_is_refused_alone(
     assert stored == {ids[0]: 0.0, ids[1]: 1.0, ids[2]: "maybe", ids[4]: 1.0}
     status = log_status()
     assert (status["stored"], status["refused"]) == (7, 1)
-    assert status["reasons"] == [f"output of task 'fraud': task 'fraud', output '{ids[3]}': value nan is not a finite number"]
+    reason = f"task 'fraud', output '{ids[3]}': value nan is not a finite number"
+    assert status["reasons"] == [f"output of task 'fraud': {reason}"]
     assert any("is not a finite number" in r.getMessage() for r in caplog.records)
     assert len(reads.rows(engine, "fraud", "feedback")) == 3
 
