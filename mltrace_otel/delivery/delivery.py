@@ -96,6 +96,7 @@ class _Work:
     batch: PreparedSpans | None = None  # the rows, prepared by the drainer while the writer stores the batch before
     seq: int = -1  # hand-over order (-1: stored on the caller's thread, in order by construction)
     observed: ObservedBatch = field(default_factory=ObservedBatch)  # outputs and feedback among the records
+    attempt_began: float = 0.0  # monotonic time the latest write of it began
 
     @property
     def count(self) -> int:
@@ -745,6 +746,7 @@ class Delivery:
 
         attempt = 0
         while True:
+            work.attempt_began = time.monotonic()
             try:
                 return write(get_engine(self.url))
             except Exception as exc:
@@ -845,13 +847,17 @@ class Delivery:
             self.outputs_stored += observed.outputs
             self.feedback_stored += observed.feedback
             self.observations_refused += len(refused)
-            if self._outage_since is not None:
+            # Only a write that began after the outage did proves the store is back: with two writers, a batch
+            # begun before it can still commit while the server shuts down.
+            since = self._outage_since
+            if since is not None and work.attempt_began >= since:
                 log.warning(
                     "mltrace-otel: store reachable again after %.0f s; storing the spans that waited",
-                    time.monotonic() - self._outage_since,
+                    time.monotonic() - since,
                 )
                 self._outage_since = None
-            self._last_error = None
+            if self._outage_since is None:
+                self._last_error = None
             self.stored += result.stored
             self.duplicates += result.duplicates
             self.rejected_total += len(rejected)
@@ -864,7 +870,8 @@ class Delivery:
                 self._own_failures += len(rejected) + len(result.conflicts) + len(refused)
             else:
                 self.adopted_done += handled
-            self._state = "storing" if self._has_more_locked() else "idle"
+            if self._outage_since is None:
+                self._state = "storing" if self._has_more_locked() else "idle"
             self._cond.notify_all()
         if self._closing or self._flush_waiters:
             self._wake.set()  # the drainer may be waiting for this batch before the next segment
