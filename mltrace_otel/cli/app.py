@@ -17,6 +17,7 @@ from rich.text import Text
 
 from mltrace_otel.cli.backend import Backend, CliError
 from mltrace_otel.cli.errors import cli_message
+from mltrace_otel.cli.help_layout import FlagsWithoutTypes
 from mltrace_otel.cli.render import make_console
 from mltrace_otel.cli.timeparse import BadTime
 from mltrace_otel.cli.views import to_json
@@ -25,6 +26,7 @@ from mltrace_otel.queries.errors import InvalidArgument, NotFound
 
 app = typer.Typer(
     name="mltrace",
+    cls=FlagsWithoutTypes,
     help="mltrace-otel: which runs, code and data produced this output? Lineage of ML pipeline runs, on OpenTelemetry.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
