@@ -1,11 +1,15 @@
-"""The web UI in headless Chromium: time to an interactive lineage graph of 1,000 runs and to a scrollable OTel
-trace of 10,000 spans, and whether the page stays responsive while it gets there and afterwards.
+"""The web UI in headless Chromium: time to an interactive lineage graph of 1,000 runs (as it opens, its 249-run
+fan-ins grouped, and with every group expanded) and to a scrollable OTel trace of 10,000 spans, and whether the page
+stays responsive while it gets there and afterwards.
 
     python -m benchmarks.ui_bench [--repeat 3] [--database sqlite|postgresql]
 
 A real ``mltrace serve`` on a store filled through ``ingest_spans``; Debian's Chromium driven by Playwright. For
 each view, from ``page.goto`` until:
-- lineage: the graph reports ready and all 1,000 run nodes are in the DOM (the fitted view shows them all);
+- lineage, as opened: the graph reports ready with what the user sees first: 4 group nodes ("249 x step") and the 4
+  runs after the merge;
+- lineage, expanded: then a click on each group in turn (each a new layout), until all 1,000 run nodes are in the
+  DOM;
 - waterfall: the first span rows are drawn and the count says 10,000 spans.
 The split: when the page sent the view's query (app boot), how long the server took to answer it (browser
 resource timing), and how long the page then took to draw it. Responsiveness: long tasks (> 50 ms,
@@ -35,6 +39,7 @@ from tests.browser.pipelines import days_ago, fan_in_pipeline, wide_trace
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, require_ui_build, running_server
 
 LINEAGE_RUNS = 1_000
+SHARDS = 249  # 4 steps x 249 shards, merged, then 4 runs: 1,000 runs; opened as 4 groups and 4 runs
 TRACE_SPANS = 10_000
 GOAL_S = 2.0
 
@@ -78,7 +83,7 @@ async ([selector, ms, mode]) => {
 
 def _fill(database_url: str) -> tuple[str, str]:
     engine = get_engine(database_url)
-    records, final = fan_in_pipeline(days_ago(1), shards=249, name="bench-fanin", publish_steps=1)
+    records, final = fan_in_pipeline(days_ago(1), shards=SHARDS, name="bench-fanin", publish_steps=1)
     assert sum(1 for r in records if "mltrace.component" in r.attributes) == LINEAGE_RUNS
     spans, trace_id = wide_trace(days_ago(1), spans=TRACE_SPANS, name="bench-wide")
     for batch in (records, spans):
@@ -123,10 +128,12 @@ def _graphql_timing(page: Page) -> tuple[float, float, float]:
     return biggest["start"], biggest["end"], biggest["end"] - biggest["sent"]
 
 
-def _measure(page: Page, url: str, ready: str, selector: str, mode: str) -> dict[str, float]:
+def _measure(page: Page, url: str, ready: str, selector: str, mode: str, expand: bool) -> dict[str, float]:
     page.goto("about:blank")
     page.goto(url, wait_until="commit")
     ready_ms: float = page.evaluate(WAIT_IN_PAGE, ready)  # since this document's navigation started
+    if expand:
+        ready_ms = page.evaluate(EXPAND_GROUPS, LINEAGE_RUNS)
     sent_ms, answered_ms, server_ms = _graphql_timing(page)
     tasks: list[dict[str, float]] = page.evaluate("() => window.__longTasks")
     frames: list[float] = page.evaluate(MEASURE_FRAMES, [selector, 1000, mode])
@@ -158,8 +165,30 @@ async (condition) => {
 """
 LINEAGE_READY = (
     "document.querySelector('[data-testid=lineage-graph][data-ready=true]') && "
-    f"document.querySelectorAll('[data-testid=lineage-node]').length === {LINEAGE_RUNS}"
+    "document.querySelectorAll('[data-testid=lineage-group]').length === 4 && "
+    f"document.querySelectorAll('[data-testid=lineage-node]').length === {LINEAGE_RUNS - 4 * SHARDS}"
 )
+# A click on one group at a time, as a user would, each after the previous one's nodes are drawn; then every run.
+EXPAND_GROUPS = """
+async (runs) => {
+  const frame = () => new Promise((r) => requestAnimationFrame(r));
+  const groups = () => document.querySelectorAll('[data-testid=lineage-group]');
+  const deadline = performance.now() + 60000;
+  while (groups().length) {
+    const left = groups().length;
+    groups()[0].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    while (groups().length === left) {
+      if (performance.now() > deadline) throw new Error("a group did not expand within 60 s");
+      await frame();
+    }
+  }
+  while (document.querySelectorAll('[data-testid=lineage-node]').length !== runs) {
+    if (performance.now() > deadline) throw new Error("not every run drawn after 60 s");
+    await frame();
+  }
+  return performance.now();
+}
+"""
 TRACE_READY = (
     "document.querySelector('[data-testid=span-row]') && "
     f"document.querySelector('[data-testid=span-count]')?.textContent === '{TRACE_SPANS} spans'"
@@ -172,21 +201,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
     require_ui_build()
-    results: dict[str, list[dict[str, float]]] = {"lineage": [], "waterfall": []}
+    results: dict[str, list[dict[str, float]]] = {"lineage": [], "lineage expanded": [], "waterfall": []}
     with tempfile.TemporaryDirectory() as tmp, _database(args.database, Path(tmp)) as database_url:
         final, trace_id = _fill(database_url)
         with running_server(database_url, Path(tmp) / "server.log") as server, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            views: list[tuple[str, str, str, str, str]] = [
-                ("lineage", f"/lineage/output/{final}", LINEAGE_READY, ".react-flow__pane", "wheel"),
-                ("waterfall", f"/otel/{trace_id}", TRACE_READY, '[data-testid="waterfall"]', "scroll"),
+            views: list[tuple[str, str, str, str, str, bool]] = [
+                ("lineage", f"/lineage/output/{final}", LINEAGE_READY, ".react-flow__pane", "wheel", False),
+                ("lineage expanded", f"/lineage/output/{final}", LINEAGE_READY, ".react-flow__pane", "wheel", True),
+                ("waterfall", f"/otel/{trace_id}", TRACE_READY, '[data-testid="waterfall"]', "scroll", False),
             ]
-            for name, path, ready, selector, mode in views:
+            for name, path, ready, selector, mode, expand in views:
                 for _ in range(args.repeat + 1):  # the first, warming the server's caches, is not counted
                     context = browser.new_context(viewport={"width": 1440, "height": 900})
                     context.add_init_script(OBSERVE_LONG_TASKS)
                     page = context.new_page()
-                    results[name].append(_measure(page, server.url + path, ready, selector, mode))
+                    results[name].append(_measure(page, server.url + path, ready, selector, mode, expand))
                     context.close()
                 results[name] = results[name][1:]
             browser.close()
@@ -196,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[list[Any]] = []
     for name, label in (
-        ("lineage", f"lineage graph, {LINEAGE_RUNS:,} runs"),
+        ("lineage", f"lineage graph, {LINEAGE_RUNS:,} runs, as opened (4 groups + 4 runs)"),
+        ("lineage expanded", f"lineage graph, {LINEAGE_RUNS:,} runs, 4 groups expanded one by one"),
         ("waterfall", f"OTel trace, {TRACE_SPANS:,} spans"),
     ):
         rows.append(
