@@ -836,8 +836,11 @@ class Delivery:
         refused = [*work.observed.refused, *observed.refused]
         handled = work.count
         names = {r.span_id: r.name for r in work.records} if rejected or result.conflicts else {}
-        if refused:  # said before a flush waiting for them returns
+        # Said (logged, written to rejected.jsonl) before a flush waiting for them returns.
+        if refused:
             self._report_refused(refused)
+        if rejected or result.conflicts:
+            self._report_rejections(work, rejected, result.conflicts)
         with self._cond:
             # Reasons first, with the counts: whoever a flush wakes reads both together.
             for item in (*rejected, *result.conflicts):
@@ -875,8 +878,6 @@ class Delivery:
             self._cond.notify_all()
         if self._closing or self._flush_waiters:
             self._wake.set()  # the drainer may be waiting for this batch before the next segment
-        if rejected or result.conflicts:
-            self._report_rejections(work, rejected, result.conflicts)
 
     def _report_refused(self, refused: list[Refused]) -> None:
         """Values of outputs or feedback the store will never hold: logged (the first ones) and kept with their
