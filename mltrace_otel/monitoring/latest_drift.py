@@ -1,10 +1,10 @@
-"""The drift of each task's latest window, for any number of tasks in a fixed number of statements.
+"""The drift of many (task, window) pairs in a fixed number of statements: each task's latest window (the task
+list, a Prometheus scrape) or the windows a run's outputs fall in (run_drift.py).
 
-The task list and a Prometheus scrape want one drift point per task; :func:`drift.current_drift` spends a few
-statements on each. This computes the same point (same bins, categories, reference and threshold; a test compares
-the two) for every task at once: each statement takes the tasks' time ranges as one JSON parameter, so the count
-of statements stays five however many tasks there are. What each reads is the outputs of the windows compared,
-never the task's whole history.
+:func:`drift.current_drift` spends a few statements on each window. This computes the same point (same bins,
+categories, reference and threshold; a test compares the two) for every window at once: each statement takes the
+windows' time ranges as one JSON parameter, so the count of statements stays five however many there are. What
+each reads is the outputs of the windows compared, never the task's whole history.
 """
 
 from __future__ import annotations
