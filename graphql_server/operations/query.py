@@ -63,7 +63,7 @@ async def _connection(info: Info, page: Page, after: str | None) -> ComponentRun
     # Clients read a page as edges { node } or as nodes: prefetch for whichever they asked.
     await prefetch_runs(info, ("edges", "node"), ids, components)
     await prefetch_runs(info, ("nodes",), ids, components)
-    return ComponentRunConnection.from_page(page, after)
+    return ComponentRunConnection.from_page(page)
 
 
 @strawberry.type
@@ -141,7 +141,7 @@ class Query:
             )
         info.context.loaders.run_by_id.prime_many(graph.runs)
         await prefetch_runs(info, ("nodes", "run"), list(graph.runs), (r.component for r in graph.runs.values()))
-        return LineageGraph.from_record(graph)
+        return LineageGraph.from_record(graph, Direction(direction.value))
 
     @strawberry.field(description="One component by name; null plus an error naming it when unknown.")
     async def component(self, info: Info, name: str) -> Component | None:

@@ -18,12 +18,14 @@ from graphql_server.types.Component import Component
 from graphql_server.types.IOPointer import IOPointer
 from graphql_server.types.RunStatus import RunStatus
 from graphql_server.types.StatusCode import StatusCode
+from mltrace_otel.queries.lineage_tree import merge_edges
 from mltrace_otel.queries.records import Edge, Run
 from mltrace_otel.queries.records import IOPointer as IOPointerRecord
 
 if TYPE_CHECKING:
     from graphql_server.types.DependencyEdge import DependencyEdge
     from graphql_server.types.FailedAttempt import FailedAttempt
+    from graphql_server.types.NeighbourRun import NeighbourRun
     from graphql_server.types.RunDrift import RunDrift
     from graphql_server.types.StaleReason import StaleReason
 
@@ -31,6 +33,7 @@ StaleReasonRef = Annotated["StaleReason", strawberry.lazy("graphql_server.types.
 DependencyEdgeRef = Annotated["DependencyEdge", strawberry.lazy("graphql_server.types.DependencyEdge")]
 FailedAttemptRef = Annotated["FailedAttempt", strawberry.lazy("graphql_server.types.FailedAttempt")]
 RunDriftRef = Annotated["RunDrift", strawberry.lazy("graphql_server.types.RunDrift")]
+NeighbourRunRef = Annotated["NeighbourRun", strawberry.lazy("graphql_server.types.NeighbourRun")]
 
 
 @strawberry.type(description="A run of a pipeline component: one OTel span that carries mltrace.component.")
@@ -192,6 +195,14 @@ class ComponentRun:
         pairs = await info.context.loaders.run_dependents.load(self.record.id)
         return [DependencyEdge.from_pair(edge, run) for edge, run in pairs]
 
+    @strawberry.field(description="Dependencies, each run once, with every pointer (or the span link) between.")
+    async def dependencies_via(self, info: Info) -> list[NeighbourRunRef]:
+        return _neighbours(await info.context.loaders.run_dependencies.load(self.record.id), upstream=True)
+
+    @strawberry.field(description="Dependents, each run once, with every pointer (or the span link) between.")
+    async def dependents_via(self, info: Info) -> list[NeighbourRunRef]:
+        return _neighbours(await info.context.loaders.run_dependents.load(self.record.id), upstream=False)
+
     @strawberry.field(description="Why this run is stale; empty when it is fresh.")
     def stale(self, info: Info) -> list[StaleReasonRef]:
         from graphql_server.types.StaleReason import StaleReason
@@ -232,6 +243,16 @@ class ComponentRun:
         if not self.record.code_hash:
             return None
         return await info.context.loaders.code_snapshot.load(self.record.code_hash)
+
+
+def _neighbours(pairs: list[tuple[Edge, Run]], *, upstream: bool) -> list[NeighbourRunRef]:
+    from graphql_server.types.NeighbourRun import NeighbourRun
+
+    others = {run.id: run for _, run in pairs}
+    return [
+        NeighbourRun(edge=m, other=others[m.producer_id if upstream else m.consumer_id])
+        for m in merge_edges(edge for edge, _ in pairs)
+    ]
 
 
 def _pointer_objects(names: list[str], found: list[IOPointerRecord | None]) -> list[IOPointer]:

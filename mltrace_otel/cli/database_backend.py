@@ -34,6 +34,7 @@ from mltrace_otel.queries import pointers as q_pointers
 from mltrace_otel.queries import runs as q_runs
 from mltrace_otel.queries.details import RunDetails, run_details
 from mltrace_otel.queries.lineage import Direction, lineage
+from mltrace_otel.queries.lineage_tree import graph_tree, merge_edges
 from mltrace_otel.queries.records import Component, Edge, IOPointer, Page, Run, ns_to_datetime
 from mltrace_otel.queries.review import review
 from mltrace_otel.store.engine import get_engine
@@ -57,18 +58,13 @@ def component_view(component: Component) -> ComponentView:
 
 
 def _neighbours(edges: Sequence[Edge], upstream: bool, runs: dict[str, Run]) -> list[DependencyView]:
-    grouped: dict[str, DependencyView] = {}
-    for edge in edges:
-        other = edge.producer_id if upstream else edge.consumer_id
-        view = grouped.get(other)
-        if view is None:
-            run = runs.get(other)
-            view = grouped[other] = DependencyView(
-                run_id=other, component=(run.component or run.name) if run else None, via=[], kind=edge.kind
-            )
-        if edge.via:
-            view.via.append(edge.via)
-    return list(grouped.values())
+    views: list[DependencyView] = []
+    for merged in merge_edges(edges):
+        other = merged.producer_id if upstream else merged.consumer_id
+        run = runs.get(other)
+        component = (run.component or run.name) if run else None
+        views.append(DependencyView(run_id=other, component=component, via=list(merged.vias), kind=merged.kind))
+    return views
 
 
 def run_views(conn: Connection, runs: Sequence[Run], *, with_code: bool = False) -> dict[str, RunView]:
@@ -185,6 +181,8 @@ class DatabaseBackend:
             runs=[views[rid] for rid in found.runs],
             edges=[EdgeView(e.consumer_id, e.producer_id, e.via, e.kind) for e in found.edges],
             truncated=found.truncated,
+            merged=merge_edges(found.edges),
+            tree=graph_tree(found, upstream=not downstream),
         )
 
     def components(self, tag: str | None, owner: str | None) -> list[ComponentView]:

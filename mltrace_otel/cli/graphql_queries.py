@@ -9,8 +9,8 @@ fragment RunFields on ComponentRun {
   startTime endTime durationMs
   inputs { name kind flagged }
   outputs { name kind flagged }
-  dependencyEdges { via kind run { id componentName name } }
-  dependentEdges { via kind run { id componentName name } }
+  dependenciesVia { via kind run { id componentName name } }
+  dependentsVia { via kind run { id componentName name } }
   stale { reason kind dependencyId newerRunId }
   newerFailedAttempts { runId component pointers endTime reason }
   gitHash gitTags notes serviceName testResults
@@ -43,7 +43,8 @@ INSPECT = (
 LINEAGE = (
     "query Lineage($output: String!, $direction: LineageDirection!, $maxDepth: Int) {"
     " lineage(output: $output, direction: $direction, maxDepth: $maxDepth) {"
-    " roots nodes { depth run { ...RunFields } } edges { from to via kind } } }" + RUN_FIELDS
+    " roots nodes { depth run { ...RunFields } } edges { from to via kind }"
+    " mergedEdges { from to via kind } tree { runId depth parent via shared } } }" + RUN_FIELDS
 )
 
 COMPONENT_FIELDS = "name owner description tags"

@@ -8,15 +8,14 @@ from rich.tree import Tree
 
 from mltrace_otel.cli.render import DIM, FAILED, STALE, format_duration, format_time, markers, pointer_list
 from mltrace_otel.cli.views import GraphView, RunView
-from mltrace_otel.queries.lineage_tree import neighbours_of, tree_rows
+from mltrace_otel.queries.lineage_tree import neighbours_of
 
 
-def _neighbours(graph: GraphView) -> dict[str, list[tuple[str, list[str]]]]:
-    """Per run, the next runs away from the root (dependencies upstream, dependents downstream) and the vias,
-    oldest first."""
+def _neighbours(graph: GraphView) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Per run, the next runs away from the root (dependencies upstream, dependents downstream), oldest first."""
     starts = {r.id: r.start for r in graph.runs}
-    edges = [e for e in graph.edges if e.consumer_id in starts and e.producer_id in starts]
-    return neighbours_of(edges, upstream=graph.direction == "upstream", order=lambda rid: (starts[rid], rid))
+    merged = [e for e in graph.merged if e.consumer_id in starts and e.producer_id in starts]
+    return neighbours_of(merged, upstream=graph.direction == "upstream", order=lambda rid: (starts[rid], rid))
 
 
 # Deeper than this, rows stop indenting (each level costs four columns of a ~120-column line) and show their
@@ -45,12 +44,15 @@ def trace_tree(graph: GraphView) -> Tree:
     """The trace as a tree; a run reached twice (a shared ancestor) is expanded once and referenced after.
     Rows deeper than ``MAX_INDENT`` hang flat under their ancestor at that depth, labelled with their depth."""
     runs = {r.id: r for r in graph.runs}
-    neighbours = _neighbours(graph)
     upstream = graph.direction == "upstream"
     title = f"trace of {graph.output}" if upstream else f"downstream of {graph.output}"
     tree = Tree(Text(title, style="bold"))
     holders: list[Tree] = []  # per row: the node its children hang under
-    for row in tree_rows([r for r in graph.roots if r in runs], neighbours):
+    shown: dict[int, set[str]] = {}  # per row index: the runs hanging under it
+    for row in graph.tree:
+        if row.parent is not None:
+            shown.setdefault(row.parent, set()).add(row.run_id)
+    for index, row in enumerate(graph.tree):
         run = runs[row.run_id]
         parent = tree if row.parent is None else holders[row.parent]
         deep = row.depth > MAX_INDENT
@@ -62,8 +64,7 @@ def trace_tree(graph: GraphView) -> Tree:
             node.add(Text("⚠ " + reason.reason, style=STALE))
         for attempt in run.newer_failed_attempts:
             node.add(Text("✗ " + attempt.reason, style=FAILED))
-        shown = {far for far, _ in neighbours.get(run.id, ())}
-        beyond = len({n.run_id for n in (run.dependencies if upstream else run.dependents)} - shown)
+        beyond = len({n.run_id for n in (run.dependencies if upstream else run.dependents)} - shown.get(index, set()))
         if beyond:
             node.add(Text(f"… {beyond} more beyond --depth or the node cap", style=DIM))
     return tree

@@ -33,6 +33,7 @@ from mltrace_otel.cli.views import (
     RunView,
     StaleView,
 )
+from mltrace_otel.queries.lineage_tree import MergedEdge, TreeRow
 
 PAGE = 1_000
 # extensions.code values the server sends for errors the user can fix by changing the command.
@@ -66,18 +67,13 @@ def _pointer(d: dict[str, Any]) -> PointerView:
     return PointerView(name=d["name"], kind=d["kind"], flagged=d["flagged"])
 
 
-def _neighbours(edges: list[dict[str, Any]]) -> list[DependencyView]:
-    grouped: dict[str, DependencyView] = {}
-    for edge in edges:
-        run = edge["run"]
-        view = grouped.get(run["id"])
-        if view is None:
-            view = grouped[run["id"]] = DependencyView(
-                run_id=run["id"], component=run["componentName"] or run["name"], via=[], kind=edge["kind"]
-            )
-        if edge["via"]:
-            view.via.append(edge["via"])
-    return list(grouped.values())
+def _neighbours(found: list[dict[str, Any]]) -> list[DependencyView]:
+    return [
+        DependencyView(
+            run_id=n["run"]["id"], component=n["run"]["componentName"] or n["run"]["name"], via=n["via"], kind=n["kind"]
+        )
+        for n in found
+    ]
 
 
 def run_view(d: dict[str, Any]) -> RunView:
@@ -93,8 +89,8 @@ def run_view(d: dict[str, Any]) -> RunView:
         duration_ms=d["durationMs"],
         inputs=[_pointer(p) for p in d["inputs"]],
         outputs=[_pointer(p) for p in d["outputs"]],
-        dependencies=_neighbours(d["dependencyEdges"]),
-        dependents=_neighbours(d["dependentEdges"]),
+        dependencies=_neighbours(d["dependenciesVia"]),
+        dependents=_neighbours(d["dependentsVia"]),
         stale=[StaleView(s["dependencyId"], s["reason"], s["newerRunId"], s["kind"].lower()) for s in d["stale"]],
         git_hash=d["gitHash"],
         git_tags=list(d["gitTags"]),
@@ -200,6 +196,8 @@ class ServerBackend:
             runs=[run_view(n["run"]) for n in found["nodes"]],
             edges=[EdgeView(e["to"], e["from"], e["via"], e["kind"]) for e in found["edges"]],
             truncated=False,  # the server refuses an over-large graph with an error instead
+            merged=[MergedEdge(e["from"], e["to"], tuple(e["via"])) for e in found["mergedEdges"]],
+            tree=[TreeRow(r["runId"], r["depth"], r["parent"], tuple(r["via"]), r["shared"]) for r in found["tree"]],
         )
 
     def components(self, tag: str | None, owner: str | None) -> list[ComponentView]:

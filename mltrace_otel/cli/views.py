@@ -10,9 +10,12 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mltrace_otel.status_words import outcome
+
+if TYPE_CHECKING:
+    from mltrace_otel.queries.lineage_tree import MergedEdge, TreeRow
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,10 @@ class GraphView:
     runs: list[RunView]
     edges: list[EdgeView]
     truncated: bool
+    # The shapes trace and lineage draw, as the query layer builds them (queries/lineage_tree.py): not printed
+    # as JSON, which lists the edges above.
+    merged: list[MergedEdge] = field(default_factory=list, metadata={"json": False})
+    tree: list[TreeRow] = field(default_factory=list, metadata={"json": False})
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,9 @@ def _plain(value: Any) -> Any:
         plain["status"], plain["status_code"] = outcome(value.status), value.status
         return plain
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.metadata.get("json", True)
+        }
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):

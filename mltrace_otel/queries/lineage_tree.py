@@ -1,5 +1,6 @@
-"""Lineage shapes: a lineage graph read as a tree, the shape ``trace`` answers take (mltrace's ``web_trace``, the
-CLI's ``mltrace trace``).
+"""Lineage shapes, built here once for every front end: merged edges (several pointers between two runs are one
+edge), and a lineage graph read as a tree, the shape ``trace`` answers take (mltrace's ``web_trace``, the GraphQL
+``lineage { tree }``, the CLI's ``mltrace trace`` in both modes, the UI's trace view).
 
 A graph is a DAG (or has cycles, when a run rewrites what it read), so a run several consumers share would repeat
 under each of them: it is expanded the first time the walk meets it and marked ``repeated`` after that, which also
@@ -41,21 +42,44 @@ class TreeRow:
     repeated: bool  # expanded earlier in the walk: shown, but not expanded again
 
 
-def neighbours_of(
-    edges: Iterable[EdgeLike], *, upstream: bool, order: Callable[[str], Any] | None = None
-) -> dict[str, list[tuple[str, list[str]]]]:
-    """Per run, the runs one step away from the root (dependencies upstream, dependents downstream) with the
-    pointers between; several pointers between two runs merge into one neighbour. ``order`` sorts neighbours."""
-    found: dict[str, dict[str, list[str]]] = {}
+@dataclass(frozen=True, slots=True)
+class MergedEdge:
+    """Every edge between two runs as one: the pointers between them in first-seen order (none for a span link)."""
+
+    producer_id: str
+    consumer_id: str
+    vias: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        """ "io" when a pointer joins the two runs, "link" when only a span link does."""
+        return "io" if self.vias else "link"
+
+
+def merge_edges(edges: Iterable[EdgeLike]) -> list[MergedEdge]:
+    """One edge per (producer, consumer), in the order the pairs first appear; the one place lineage edges merge
+    (the GraphQL API, the CLI in both modes and the UI all read the result)."""
+    found: dict[tuple[str, str], list[str]] = {}
     for edge in edges:
-        near, far = (edge.consumer_id, edge.producer_id) if upstream else (edge.producer_id, edge.consumer_id)
-        vias = found.setdefault(near, {}).setdefault(far, [])
+        vias = found.setdefault((edge.producer_id, edge.consumer_id), [])
         if edge.via and edge.via not in vias:
             vias.append(edge.via)
-    return {
-        near: sorted(fars.items(), key=lambda item: order(item[0])) if order else list(fars.items())
-        for near, fars in found.items()
-    }
+    return [MergedEdge(producer, consumer, tuple(vias)) for (producer, consumer), vias in found.items()]
+
+
+def neighbours_of(
+    merged: Iterable[MergedEdge], *, upstream: bool, order: Callable[[str], Any] | None = None
+) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Per run, the runs one step away from the root (dependencies upstream, dependents downstream) with the
+    pointers between. ``order`` sorts neighbours."""
+    found: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for edge in merged:
+        near, far = (edge.consumer_id, edge.producer_id) if upstream else (edge.producer_id, edge.consumer_id)
+        found.setdefault(near, []).append((far, edge.vias))
+    if order is not None:
+        for fars in found.values():
+            fars.sort(key=lambda item: order(item[0]))
+    return found
 
 
 def tree_rows(roots: Iterable[str], neighbours: Neighbours) -> list[TreeRow]:
@@ -74,6 +98,14 @@ def tree_rows(roots: Iterable[str], neighbours: Neighbours) -> list[TreeRow]:
         children = neighbours.get(run_id, ())
         stack.extend((child, depth + 1, index, tuple(vias)) for child, vias in reversed(children))
     return rows
+
+
+def graph_tree(graph: LineageGraph, *, upstream: bool) -> list[TreeRow]:
+    """A lineage graph as the tree ``trace`` shows: from its roots, each run's neighbours oldest first (ties by id),
+    a run reached again marked ``repeated``."""
+    runs = graph.runs
+    neighbours = neighbours_of(merge_edges(graph.edges), upstream=upstream, order=lambda rid: (runs[rid].start_ns, rid))
+    return tree_rows([r for r in graph.roots if r in runs], neighbours)
 
 
 # mltrace's UI icons per pointer kind (Blueprint icon names).
@@ -95,7 +127,6 @@ def web_trace_nodes(
     again, and its ``id`` suffixed so ids stay unique in the tree).
     """
     runs = graph.runs
-    neighbours = neighbours_of(graph.edges, upstream=True, order=lambda rid: (runs[rid].start_ns, rid))
     used: dict[str, int] = {}
 
     def unique(node_id: str) -> str:
@@ -105,7 +136,7 @@ def web_trace_nodes(
 
     roots: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
-    for row in tree_rows([r for r in graph.roots if r in runs], neighbours):
+    for row in graph_tree(graph, upstream=True):
         run = runs[row.run_id]
         node_id = unique(f"componentrun_{run.id}")
         children: list[dict[str, Any]] = []

@@ -23,7 +23,7 @@ def _walk(api: GraphQL, first: int) -> tuple[list[str], int]:
         pages += 1
         seen += [e["node"]["id"] for e in page["edges"]]
         info = page["pageInfo"]
-        assert info["hasPreviousPage"] is (after is not None)
+        assert info["hasPreviousPage"] is False  # forward paging (first/after): Relay lets it answer false
         if page["edges"]:
             assert info["startCursor"] == page["edges"][0]["cursor"]
             assert info["endCursor"] == page["edges"][-1]["cursor"]

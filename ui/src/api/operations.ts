@@ -49,17 +49,25 @@ export interface RunDriftMark {
   window: { start: string; end: string; score: number | null; method: string; threshold: number };
 }
 
-/** What a lineage node or trace-tree row shows: no inputs (a merge may read hundreds), no trace id. */
-export type GraphRun = Omit<RunRow, "inputs" | "traceId"> & { drift?: RunDriftMark[] };
+/** What a lineage node or trace-tree row shows, as the server's LineageNode gives it: plain values, one object per
+ *  run (no inputs: a merge may read hundreds). */
+export interface GraphRun {
+  id: string;
+  componentName: string | null;
+  name: string;
+  startTime: string;
+  durationMs: number;
+  statusCode: StatusCode;
+  statusMessage: string | null;
+  staleReasons: string[];
+  outputs: string[];
+  flaggedOutputs: string[];
+  /** Drifted windows its logged outputs fall in (the drift badge). */
+  drift: RunDriftMark[];
+}
 
-const GRAPH_RUN = `
-fragment GraphRun on ComponentRun {
-  id componentName name startTime durationMs
-  status { code message }
-  stale { reason }
-  outputs { name flagged }
-  drift { task outputs window { start end score method threshold } }
-}`;
+const GRAPH_RUN = `id componentName name startTime durationMs statusCode statusMessage staleReasons outputs flaggedOutputs
+    drift { task outputs window { start end score method threshold } }`;
 
 interface PageInfo {
   hasNextPage: boolean;
@@ -110,8 +118,9 @@ query TagView($tag: String!, $first: Int!, $after: String) {
   }
 }${RUN_ROW}`);
 
-interface EdgeRun {
-  via: string;
+/** A run next to another, once, with every pointer between them (merged by the server). */
+export interface NeighbourRun {
+  via: string[];
   kind: string;
   run: RunRow;
 }
@@ -137,8 +146,8 @@ export interface RunDetail extends RunRow {
   links: { traceId: string; spanId: string; attributes: Record<string, Json> }[];
   events: { name: string; timeUnixNano: string; attributes: Record<string, Json> }[];
   testResults: Record<string, Json>[];
-  dependencyEdges: EdgeRun[];
-  dependentEdges: EdgeRun[];
+  dependenciesVia: NeighbourRun[];
+  dependentsVia: NeighbourRun[];
 }
 
 export const RunDetails = doc<{ run: RunDetail }, { id: string }>(`
@@ -153,35 +162,55 @@ query RunDetails($id: ID!) {
     drift { task outputs window { start end score method threshold } }
     gitHash gitTags codeHash codeSnapshot notes serviceName
     attributes resource links events testResults
-    dependencyEdges { via kind run { ...RunRow } }
-    dependentEdges { via kind run { ...RunRow } }
+    dependenciesVia { via kind run { ...RunRow } }
+    dependentsVia { via kind run { ...RunRow } }
   }
 }${RUN_ROW}`);
 
-interface LineageNodeData {
+interface LineageNodeData extends GraphRun {
   depth: number;
-  run: GraphRun;
+}
+
+/** Every edge between two runs once, with all the pointers between them (none: a span link). */
+interface MergedEdgeData {
+  from: string;
+  to: string;
+  via: string[];
+  kind: string;
+}
+
+/** One row of the trace tree, depth first; `parent` is the index of the row it hangs under. */
+export interface TreeRowData {
+  runId: string;
+  depth: number;
+  parent: number | null;
+  via: string[];
+  shared: boolean;
 }
 
 export interface LineageData {
   roots: string[];
   nodes: LineageNodeData[];
-  edges: { from: string; to: string; via: string; kind: string }[];
+  mergedEdges: MergedEdgeData[];
 }
 
-const LINEAGE_FIELDS = `
-  roots
-  nodes { depth run { ...GraphRun } }
-  edges { from to via kind }`;
+export interface TraceData {
+  roots: string[];
+  nodes: LineageNodeData[];
+  tree: TreeRowData[];
+}
 
 export const Lineage = doc<
   { lineage: LineageData },
   { output?: string | null; runId?: string | null; direction: Direction; maxDepth?: number | null }
 >(`
 query Lineage($output: String, $runId: ID, $direction: LineageDirection!, $maxDepth: Int) {
-  lineage(output: $output, runId: $runId, direction: $direction, maxDepth: $maxDepth) {${LINEAGE_FIELDS}
+  lineage(output: $output, runId: $runId, direction: $direction, maxDepth: $maxDepth) {
+    roots
+    nodes { depth ${GRAPH_RUN} }
+    mergedEdges { from to via kind }
   }
-}${GRAPH_RUN}`);
+}`);
 
 export interface PointerDetail extends Pointer {
   createdAt: string | null;
@@ -200,7 +229,7 @@ export interface FailedAttempt {
 export const OutputTrace = doc<
   {
     ioPointer: PointerDetail;
-    lineage: LineageData;
+    lineage: TraceData;
     trace: { id: string; newerFailedAttempts: FailedAttempt[] } | null;
   },
   { output: string }
@@ -211,10 +240,13 @@ query OutputTrace($output: String!) {
     producers(first: 10) { ...RunRow }
     consumers(first: 10) { ...RunRow }
   }
-  lineage(output: $output, direction: UPSTREAM) {${LINEAGE_FIELDS}
+  lineage(output: $output, direction: UPSTREAM) {
+    roots
+    nodes { depth ${GRAPH_RUN} }
+    tree { runId depth parent via shared }
   }
   trace(output: $output) { id newerFailedAttempts { runId component endTime reason } }
-}${RUN_ROW}${GRAPH_RUN}`);
+}${RUN_ROW}`);
 
 export interface SpanRow {
   id: string;

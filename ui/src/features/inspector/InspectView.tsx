@@ -51,8 +51,8 @@ function RunInspector({ run }: { run: RunDetail }) {
         </SectionCard>
       </Section>
       <TestResults results={run.testResults} />
-      <RelatedRuns title="Dependencies" edges={run.dependencyEdges} testId="dependencies" />
-      <RelatedRuns title="Dependents" edges={run.dependentEdges} testId="dependents" />
+      <RelatedRuns title="Dependencies" neighbours={run.dependenciesVia} testId="dependencies" />
+      <RelatedRuns title="Dependents" neighbours={run.dependentsVia} testId="dependents" />
       <div className="inspector-grid">
         <ValuesSection title="Attributes" values={run.attributes} testId="attributes" />
         <ValuesSection title="Resource" values={run.resource} testId="resource" />

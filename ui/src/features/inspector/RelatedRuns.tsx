@@ -1,11 +1,12 @@
 import { Section, SectionCard } from "@blueprintjs/core";
-import type { RunDetail } from "../../api/operations";
-import { edgesVia } from "../../model/runs/edgesVia";
+import type { NeighbourRun } from "../../api/operations";
 import { RunTable } from "../runs/RunTable";
 
-/** The runs this one read from (dependencies) or that read from it (dependents), with the pointers between. */
-export function RelatedRuns(props: { title: string; edges: RunDetail["dependencyEdges"]; testId: string }) {
-  const { runs, via } = edgesVia(props.edges);
+/** The runs this one read from (dependencies) or that read from it (dependents), each once with the pointers between
+ *  (the server merges them). */
+export function RelatedRuns(props: { title: string; neighbours: NeighbourRun[]; testId: string }) {
+  const runs = props.neighbours.map((n) => n.run);
+  const via = new Map(props.neighbours.map((n) => [n.run.id, n.via]));
   return (
     <Section title={`${props.title} (${runs.length})`} compact collapsible>
       <SectionCard padded={false} data-testid={props.testId}>

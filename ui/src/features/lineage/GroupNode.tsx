@@ -11,9 +11,9 @@ export type GroupNodeType = Node<GroupNodeData, "group">;
 /** "124 × featuregen": the runs of one component at one depth, drawn as one node; a click expands it. */
 export const GroupNode = memo(function GroupNode({ data }: NodeProps<GroupNodeType>) {
   const { group, runs } = data;
-  const failed = runs.filter((r) => r.status.code === "ERROR").length;
-  const stale = runs.filter((r) => r.stale.length > 0).length;
-  const flagged = runs.filter((r) => r.outputs.some((o) => o.flagged)).length;
+  const failed = runs.filter((r) => r.statusCode === "ERROR").length;
+  const stale = runs.filter((r) => r.staleReasons.length > 0).length;
+  const flagged = runs.filter((r) => r.flaggedOutputs.length > 0).length;
   const classes = ["run-node", "group-node", failed && "failed", stale && "stale", flagged && "flagged"]
     .filter(Boolean)
     .join(" ");

@@ -1,4 +1,4 @@
-import { Callout, Tag } from "@blueprintjs/core";
+import { Tag } from "@blueprintjs/core";
 import { Background, Controls, MiniMap, ReactFlow } from "@xyflow/react";
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
@@ -80,11 +80,6 @@ export function LineageGraph({ data }: { data: LineageData }) {
   return (
     <>
       <LineageSummary graph={graph} />
-      {graph.dangling > 0 && (
-        <Callout intent="primary" compact>
-          {graph.dangling} edges lead beyond the depth limit.
-        </Callout>
-      )}
       <div className="lineage-canvas" ref={canvas} data-testid="lineage-graph" data-ready={ready ? "true" : "false"}>
         {viewport && (
           <ZoomedOutContext.Provider value={compact}>
@@ -131,9 +126,9 @@ export function LineageGraph({ data }: { data: LineageData }) {
 /** How many runs and edges, and how many of the runs failed, are stale or wrote a flagged output. */
 function LineageSummary({ graph }: { graph: FlowGraph }) {
   const runs = graph.runs;
-  const failed = runs.filter((r) => r.status.code === "ERROR").length;
-  const stale = runs.filter((r) => r.stale.length).length;
-  const flagged = runs.filter((r) => r.outputs.some((o) => o.flagged)).length;
+  const failed = runs.filter((r) => r.statusCode === "ERROR").length;
+  const stale = runs.filter((r) => r.staleReasons.length).length;
+  const flagged = runs.filter((r) => r.flaggedOutputs.length).length;
   return (
     <div className="lineage-summary" data-testid="lineage-summary">
       <span data-testid="lineage-count">

@@ -20,10 +20,10 @@ export const ZoomedOutContext = createContext(false);
 export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
   const { run, root } = data;
   const compact = useContext(ZoomedOutContext);
-  const failed = run.status.code === "ERROR";
-  const stale = run.stale.length > 0;
-  const flagged = run.outputs.some((o) => o.flagged);
-  const drift = run.drift ?? [];
+  const failed = run.statusCode === "ERROR";
+  const stale = run.staleReasons.length > 0;
+  const flagged = run.flaggedOutputs.length > 0;
+  const drift = run.drift;
   const classes = [
     "run-node",
     failed && "failed",
@@ -37,14 +37,9 @@ export const RunNode = memo(function RunNode({ data }: NodeProps<RunNodeType>) {
     .join(" ");
   const title = [
     `${run.componentName ?? run.name} ${run.id}`,
-    failed ? `failed: ${run.status.message ?? "status ERROR"}` : "",
-    ...run.stale.map((s) => `stale: ${s.reason}`),
-    flagged
-      ? `flagged outputs: ${run.outputs
-          .filter((o) => o.flagged)
-          .map((o) => o.name)
-          .join(", ")}`
-      : "",
+    failed ? `failed: ${run.statusMessage ?? "status ERROR"}` : "",
+    ...run.staleReasons.map((reason) => `stale: ${reason}`),
+    flagged ? `flagged outputs: ${run.flaggedOutputs.join(", ")}` : "",
     ...driftTitle(drift),
   ]
     .filter(Boolean)

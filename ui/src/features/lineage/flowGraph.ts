@@ -1,5 +1,6 @@
-// The API's lineage as React Flow nodes and edges: deduplicated, laid out, and with every size known up front so
-// React Flow draws 1,000 nodes at once instead of measuring them in the DOM first.
+// The API's lineage as React Flow nodes and edges: laid out, and with every size known up front so React Flow draws
+// 1,000 nodes at once instead of measuring them in the DOM first. The server sends each run once and each pair of
+// linked runs as one edge with all its pointers (mltrace_otel/queries/lineage_tree.py): nothing is merged here.
 
 import { MarkerType, Position } from "@xyflow/react";
 import type { GraphRun, LineageData } from "../../api/operations";
@@ -8,7 +9,6 @@ import {
   NODE_HEIGHT,
   NODE_WIDTH,
   type Positioned,
-  dedupeGraph,
   layoutWithRoutes,
 } from "../../model/lineage/layout";
 import { type RunGroup, findGroups, groupEdges } from "../../model/lineage/groups";
@@ -43,23 +43,24 @@ export interface FlowGraph {
   drawn: MergedEdge[];
   groups: RunGroup[];
   bulk: boolean;
-  /** Edges to runs beyond the depth limit, not drawn. */
-  dangling: number;
   positions: Map<string, Positioned>;
 }
 
 export function flowGraph(data: LineageData, expanded: ReadonlySet<string> = new Set()): FlowGraph {
   const roots = new Set(data.roots);
-  const { nodes, edges, dangling } = dedupeGraph(
-    data.nodes.map((n) => ({ id: n.run.id, run: n.run, depth: n.depth })),
-    data.edges.map((e) => ({ producerId: e.from, consumerId: e.to, via: e.via })),
-  );
+  const nodes = data.nodes;
+  const edges: MergedEdge[] = data.mergedEdges.map((e) => ({
+    id: `${e.from}->${e.to}`,
+    producerId: e.from,
+    consumerId: e.to,
+    via: e.via,
+  }));
   const groups = findGroups(
-    nodes.filter((n) => !roots.has(n.id)).map((n) => ({ ...n, component: n.run.componentName ?? n.run.name })),
+    nodes.filter((n) => !roots.has(n.id)).map((n) => ({ ...n, component: n.componentName ?? n.name })),
     expanded,
   );
   const grouped = new Set(groups.flatMap((g) => g.members));
-  const runsById = new Map(nodes.map((n) => [n.id, n.run]));
+  const runsById = new Map<string, GraphRun>(nodes.map((n) => [n.id, n]));
   const shown = nodes.filter((n) => !grouped.has(n.id));
   const drawn = groupEdges(edges, groups);
   const { positions, routes } = layoutWithRoutes([...shown.map((n) => n.id), ...groups.map((g) => g.id)], drawn);
@@ -76,7 +77,7 @@ export function flowGraph(data: LineageData, expanded: ReadonlySet<string> = new
       id: n.id,
       type: "run",
       position: positions.get(n.id) ?? { x: 0, y: 0 },
-      data: { run: n.run, root: roots.has(n.id), depth: n.depth },
+      data: { run: n, root: roots.has(n.id), depth: n.depth },
       // Known size and handle places (the CSS gives .run-node exactly this size).
       ...sized,
     })),
@@ -107,12 +108,11 @@ export function flowGraph(data: LineageData, expanded: ReadonlySet<string> = new
   return {
     nodes: rfNodes,
     edges: rfEdges,
-    runs: nodes.map((n) => n.run),
+    runs: nodes,
     merged: edges,
     drawn,
     groups,
     bulk,
-    dangling,
     positions,
   };
 }

@@ -1,21 +1,20 @@
 import { Button, Callout, Icon } from "@blueprintjs/core";
 import { useMemo } from "react";
 import { Link } from "react-router";
-import type { GraphRun, LineageData } from "../../api/operations";
+import type { GraphRun, TraceData } from "../../api/operations";
 import { formatDuration, formatTime } from "../../format";
 import { paths } from "../../model/commands/routes";
-import { type TraceRow, dependenciesFrom, traceRows } from "../../model/lineage/traceTree";
+import { type TraceRow, traceRows } from "../../model/lineage/traceTree";
 import { useToggleSet } from "../../components/useToggleSet";
 import { PointerList } from "../pointers/PointerList";
 import { StaleTag, StatusTag } from "../runs/StatusTags";
 import "./trace.css";
 
 /** mltrace's trace tree: each run with its dependencies nested under it, a shared ancestor expanded once. */
-export function TraceTree({ data }: { data: LineageData }) {
+export function TraceTree({ data }: { data: TraceData }) {
   const [collapsed, toggle] = useToggleSet();
-  const runs = useMemo(() => new Map(data.nodes.map((n) => [n.run.id, n.run])), [data.nodes]);
-  const deps = useMemo(() => dependenciesFrom(data.edges), [data.edges]);
-  const rows = useMemo(() => traceRows(data.roots, deps, collapsed), [data.roots, deps, collapsed]);
+  const runs = useMemo(() => new Map<string, GraphRun>(data.nodes.map((n) => [n.id, n])), [data.nodes]);
+  const rows = useMemo(() => traceRows(data.tree, collapsed), [data.tree, collapsed]);
   if (!data.roots.length) return <Callout intent="warning">No run produced this output.</Callout>;
   return (
     <div className="trace-tree" role="tree" data-testid="trace-tree">
@@ -38,7 +37,7 @@ function TraceTreeRow(props: {
       role="treeitem"
       aria-level={row.depth + 1}
       aria-expanded={row.childCount && !row.repeat ? open : undefined}
-      className={`trace-row${run?.status.code === "ERROR" ? " run-failed" : ""}`}
+      className={`trace-row${run?.statusCode === "ERROR" ? " run-failed" : ""}`}
       style={{ paddingLeft: 8 + row.depth * 22 }}
       data-run-id={row.id}
     >
@@ -63,12 +62,15 @@ function TraceTreeRow(props: {
           </Link>
           <span className="muted small">{formatTime(run.startTime)}</span>
           <span className="muted small">{formatDuration(run.durationMs)}</span>
-          <StatusTag code={run.status.code} message={run.status.message} />
-          <StaleTag reasons={run.stale} />
+          <StatusTag code={run.statusCode} message={run.statusMessage} />
+          <StaleTag reasons={run.staleReasons.map((reason) => ({ reason }))} />
           {row.via.length > 0 && <span className="muted small">via {row.via.join(", ")}</span>}
           {row.repeat && <span className="muted small">(its dependencies are shown above)</span>}
           <span className="trace-outputs">
-            <PointerList pointers={run.outputs} max={2} />
+            <PointerList
+              pointers={run.outputs.map((name) => ({ name, flagged: run.flaggedOutputs.includes(name) }))}
+              max={2}
+            />
           </span>
         </>
       ) : (

@@ -4,7 +4,6 @@ import {
   NODE_HEIGHT,
   NODE_WIDTH,
   type Positioned,
-  dedupeGraph,
   fitViewport,
   layoutGraph,
   layoutWithRoutes,
@@ -54,27 +53,6 @@ const DIAMOND = {
   ids: ["etl", "f1", "f2", "train"],
   edges: [edge("etl", "f1"), edge("etl", "f2"), edge("f1", "train"), edge("f2", "train")],
 };
-
-describe("dedupeGraph", () => {
-  it("draws a shared ancestor once and merges parallel edges", () => {
-    const nodes = [{ id: "root" }, { id: "a" }, { id: "b" }, { id: "root" }];
-    const via = (e: Edge, name: string) => ({ ...e, via: name });
-    const edges = [
-      via(edge("root", "a"), "x.csv"),
-      via(edge("root", "b"), "x.csv"),
-      via(edge("root", "a"), "y.csv"),
-      via(edge("root", "a"), "x.csv"),
-      via(edge("gone", "a"), "z.csv"),
-    ];
-    const g = dedupeGraph(nodes, edges);
-    expect(g.nodes.map((n) => n.id)).toEqual(["root", "a", "b"]);
-    expect(g.edges).toEqual([
-      { id: "root->a", producerId: "root", consumerId: "a", via: ["x.csv", "y.csv"] },
-      { id: "root->b", producerId: "root", consumerId: "b", via: ["x.csv"] },
-    ]);
-    expect(g.dangling).toBe(1);
-  });
-});
 
 describe("layoutGraph", () => {
   it("puts producers left of consumers with no overlapping nodes", () => {

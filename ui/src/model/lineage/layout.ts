@@ -1,18 +1,8 @@
-// Lineage graph model and layout: dedupe what the API returns (a shared ancestor is one node, several pointers
-// between the same two runs are one edge), then lay the DAG out left-to-right with dagre.
+// Lineage graph layout: the DAG the API returns (each run once, each pair of linked runs one merged edge) laid out
+// left-to-right with dagre.
 
 import dagre from "@dagrejs/dagre";
 import { layeredLayout } from "./layered";
-
-export interface LineageRunIn {
-  id: string;
-}
-
-export interface LineageEdgeIn {
-  producerId: string;
-  consumerId: string;
-  via: string;
-}
 
 export interface MergedEdge {
   id: string;
@@ -31,30 +21,6 @@ export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 64;
 /** Above this many runs dagre takes seconds in a browser; the linear layered layout takes milliseconds. */
 const DAGRE_LIMIT = 300;
-
-/** One node per run id, one edge per (producer, consumer) with every pointer it went through. */
-export function dedupeGraph<N extends LineageRunIn>(
-  nodes: readonly N[],
-  edges: readonly LineageEdgeIn[],
-): { nodes: N[]; edges: MergedEdge[]; dangling: number } {
-  const seen = new Map<string, N>();
-  for (const n of nodes) if (!seen.has(n.id)) seen.set(n.id, n);
-  const merged = new Map<string, MergedEdge>();
-  let dangling = 0;
-  for (const e of edges) {
-    // An edge to a run outside the returned graph (a depth or size cap) cannot be drawn.
-    if (!seen.has(e.producerId) || !seen.has(e.consumerId)) {
-      dangling += 1;
-      continue;
-    }
-    const id = `${e.producerId}->${e.consumerId}`;
-    const existing = merged.get(id);
-    if (existing) {
-      if (e.via && !existing.via.includes(e.via)) existing.via.push(e.via);
-    } else merged.set(id, { id, producerId: e.producerId, consumerId: e.consumerId, via: e.via ? [e.via] : [] });
-  }
-  return { nodes: [...seen.values()], edges: [...merged.values()], dangling };
-}
 
 /** Producers left of consumers; returns top-left positions keyed by run id. */
 export function layoutGraph(

@@ -1,6 +1,9 @@
-// mltrace's trace view: the output's producer at the top, each run's dependencies nested under it.
-// Lineage is a DAG, so a shared ancestor would repeat under every consumer; it is expanded the first time
-// and shown as a reference ("see above") afterwards, which also terminates cycles.
+// mltrace's trace view: the output's producer at the top, each run's dependencies nested under it. The server sends
+// the tree (lineage { tree }, built by mltrace_otel/queries/lineage_tree.py): a shared ancestor expanded once and
+// marked `shared` after, flat rows in depth-first order, each pointing at its parent row. Here only what the user
+// collapsed is hidden, in one pass (a 1,000-level chain meets no recursion).
+
+import type { TreeRowData } from "../../api/operations";
 
 export interface TraceRow {
   key: string; // the path of run ids from the root: unique per row, stable across renders
@@ -11,39 +14,26 @@ export interface TraceRow {
   childCount: number;
 }
 
-export type Dependencies = Map<string, { id: string; via: string[] }[]>;
-
-/** Dependencies per consumer from producer -> consumer edges; several pointers between two runs merge. */
-export function dependenciesFrom(edges: readonly { from: string; to: string; via: string }[]): Dependencies {
-  const deps: Dependencies = new Map();
-  for (const e of edges) {
-    const list = deps.get(e.to) ?? [];
-    const existing = list.find((d) => d.id === e.from);
-    if (existing) {
-      if (e.via && !existing.via.includes(e.via)) existing.via.push(e.via);
-    } else list.push({ id: e.from, via: e.via ? [e.via] : [] });
-    deps.set(e.to, list);
-  }
-  return deps;
-}
-
-export function traceRows(roots: readonly string[], deps: Dependencies, collapsed: ReadonlySet<string>): TraceRow[] {
+/** The rows to show: every row whose ancestors are all open; `collapsed` holds row keys. */
+export function traceRows(tree: readonly TreeRowData[], collapsed: ReadonlySet<string>): TraceRow[] {
+  const childCounts = new Array<number>(tree.length).fill(0);
+  for (const row of tree) if (row.parent !== null) childCounts[row.parent] += 1;
+  const keys: string[] = [];
+  const hidden: boolean[] = [];
   const rows: TraceRow[] = [];
-  const expanded = new Set<string>();
-  const stack: { id: string; depth: number; via: string[]; key: string }[] = [...roots]
-    .reverse()
-    .map((id) => ({ id, depth: 0, via: [], key: id }));
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const children = deps.get(item.id) ?? [];
-    const repeat = expanded.has(item.id);
-    rows.push({ ...item, repeat, childCount: children.length });
-    if (repeat) continue;
-    expanded.add(item.id);
-    if (collapsed.has(item.key)) continue;
-    for (let i = children.length - 1; i >= 0; i--) {
-      const child = children[i];
-      stack.push({ id: child.id, depth: item.depth + 1, via: child.via, key: `${item.key}/${child.id}` });
-    }
-  }
+  tree.forEach((row, index) => {
+    const parent = row.parent;
+    keys.push(parent === null ? row.runId : `${keys[parent]}/${row.runId}`);
+    hidden.push(parent !== null && (hidden[parent] || collapsed.has(keys[parent])));
+    if (hidden[index]) return;
+    rows.push({
+      key: keys[index],
+      id: row.runId,
+      depth: row.depth,
+      via: row.via,
+      repeat: row.shared,
+      childCount: childCounts[index],
+    });
+  });
   return rows;
 }
