@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import Engine
 
 from mltrace_otel.cli.server_backend import graphql_endpoint
+from mltrace_otel.store.ingest import ingest_spans
 from tests.cli.conftest import Invoke, Pipeline
 from tests.cli.test_flags_components import flag_planted, planted_fault
+from tests.helpers import run_record
 
 
 def _same_json(cli: Invoke, server_cli: Invoke, *args: str) -> object:
@@ -54,6 +56,17 @@ def test_the_server_trace_tree_matches_the_database_one(cli: Invoke, server_cli:
     assert served.exit_code == 0, served.output
     assert served.stdout == cli("trace", "pred-1").stdout
     assert "shown above" in served.stdout and "✗ failed" in served.stdout
+
+
+def test_a_700_run_chain_traces_the_same_through_the_server(cli: Invoke, server_cli: Invoke, engine: Engine) -> None:
+    # The server builds the tree (lineage { tree }) and the CLI draws it: no recursion on either side at any depth.
+    chain = [run_record(f"s{i % 3}", 2 * i, 2 * i + 1, inputs=[f"d{i}"], outputs=[f"d{i + 1}"]) for i in range(700)]
+    ingest_spans(engine, chain)
+    for args in (("trace", "d700"), ("lineage", "d1", "--downstream")):
+        served, direct = server_cli(*args), cli(*args)
+        assert served.exit_code == 0, served.output
+        assert served.stdout == direct.stdout
+    assert cli("trace", "d700").stdout.count("\n") == 701
 
 
 def test_review_through_the_server_ranks_the_planted_fault(cli: Invoke, server_cli: Invoke, engine: Engine) -> None:

@@ -78,6 +78,20 @@ def test_lineage_is_a_constant_number_of_statements_at_any_depth(api: GraphQL, e
     assert max(n["depth"] for n in graph["nodes"]) == depth
 
 
+def test_the_ui_lineage_query_is_a_constant_number_of_statements(api: GraphQL, engine: Engine) -> None:
+    # What the UI's graph view asks (ui/src/api/operations.ts, Lineage): the node facts, merged edges and tree.
+    query = (
+        '{ lineage(output: "sink/final", maxDepth: %d) { roots nodes { depth id componentName name startTime '
+        "durationMs statusCode statusMessage staleReasons outputs flaggedOutputs } mergedEdges { from to via kind } "
+        "tree { runId parent } } }"
+    )
+    layered_dag(engine, width=10, depth=12)
+    near = _statements(engine, api, query % 2)
+    whole = _statements(engine, api, query % 12)
+    # the graph's 3, then stale reasons and run IO (with its pointers) side by side: never per node.
+    assert near == whole <= 3 + 4, (near, whole)
+
+
 def test_lineage_node_fields_are_batched(api: GraphQL, engine: Engine) -> None:
     layered_dag(engine, width=30, depth=6)
     query = (

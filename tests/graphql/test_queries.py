@@ -167,6 +167,65 @@ def test_lineage_upstream_and_downstream(api: GraphQL, engine: Engine) -> None:
     assert len(down["edges"]) == 2
 
 
+def test_lineage_shapes_merged_edges_tree_and_node_facts(api: GraphQL, engine: Engine) -> None:
+    # Two pointers between one pair of runs are one merged edge; a shared ancestor is expanded once in the tree.
+    a = run_record("a", 0, 1, outputs=["x.csv", "y.csv"])
+    b = run_record("b", 2, 3, inputs=["x.csv"], outputs=["b.csv"])
+    c = run_record("c", 4, 5, inputs=["x.csv", "y.csv", "b.csv"], outputs=["c.csv"], status="ERROR")
+    ingest_spans(engine, [a, b, c])
+    api.data('mutation { flagOutput(name: "c.csv") { name } }')
+    data = api.data(
+        """{ lineage(output: "c.csv") { mergedEdges { from to via kind } tree { runId depth parent via shared }
+             nodes { id depth componentName statusCode staleReasons outputs flaggedOutputs } } }"""
+    )["lineage"]
+    assert sorted((e["from"], e["to"], tuple(e["via"]), e["kind"]) for e in data["mergedEdges"]) == sorted(
+        [
+            (a.span_id, c.span_id, ("x.csv", "y.csv"), "io"),
+            (b.span_id, c.span_id, ("b.csv",), "io"),
+            (a.span_id, b.span_id, ("x.csv",), "io"),
+        ]
+    )
+    # c's dependencies oldest first: a (expanded), then b, whose a is shown again as shared.
+    assert [(r["runId"], r["depth"], r["parent"], r["via"], r["shared"]) for r in data["tree"]] == [
+        (c.span_id, 0, None, [], False),
+        (a.span_id, 1, 0, ["x.csv", "y.csv"], False),
+        (b.span_id, 1, 0, ["b.csv"], False),
+        (a.span_id, 2, 2, ["x.csv"], True),
+    ]
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes[c.span_id] == {
+        "id": c.span_id,
+        "depth": 0,
+        "componentName": "c",
+        "statusCode": "ERROR",
+        "staleReasons": [],
+        "outputs": ["c.csv"],
+        "flaggedOutputs": ["c.csv"],
+    }
+    assert nodes[a.span_id]["outputs"] == ["x.csv", "y.csv"] and nodes[a.span_id]["flaggedOutputs"] == []
+    down = api.data(f'{{ lineage(runId: "{a.span_id}", direction: DOWNSTREAM) {{ tree {{ runId depth shared }} }} }}')[
+        "lineage"
+    ]["tree"]
+    assert [(r["runId"], r["depth"], r["shared"]) for r in down] == [
+        (a.span_id, 0, False),
+        (b.span_id, 1, False),
+        (c.span_id, 2, False),
+        (c.span_id, 1, True),
+    ]
+    run = api.data(
+        f'{{ run(id: "{c.span_id}") {{ dependenciesVia {{ via kind run {{ id }} }} }} '
+        f'up: run(id: "{a.span_id}") {{ dependentsVia {{ via run {{ id }} }} }} }}'
+    )
+    assert run["run"]["dependenciesVia"] == [
+        {"via": ["x.csv", "y.csv"], "kind": "io", "run": {"id": a.span_id}},
+        {"via": ["b.csv"], "kind": "io", "run": {"id": b.span_id}},
+    ]
+    assert {n["run"]["id"]: n["via"] for n in run["up"]["dependentsVia"]} == {
+        b.span_id: ["x.csv"],
+        c.span_id: ["x.csv", "y.csv"],
+    }
+
+
 def test_components_tags_and_one_component(api: GraphQL, engine: Engine) -> None:
     small_pipeline(engine)
     score = run_record("score", 9, 10, attributes={"mltrace.component.owner": "ana", "mltrace.tags": ["ml"]})
