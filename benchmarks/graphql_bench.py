@@ -36,10 +36,8 @@ GOALS_MS = {"lineage (graph)": 50.0, "lineage (UI)": 50.0, "history": 20.0}
 
 RUN_SUMMARY = "id componentName startTime endTime durationMs status { code }"
 IO = "inputs { name flagged } outputs { name flagged }"
-# What the web UI's lineage view asks for each node (ui/src/api/operations.ts, GraphRun).
-GRAPH_RUN = (
-    "id componentName name startTime durationMs status { code message } stale { reason } outputs { name flagged }"
-)
+# What the web UI's lineage view asks for each node (ui/src/api/operations.ts, GraphRun): plain facts on the node.
+GRAPH_RUN = "id componentName name startTime durationMs statusCode statusMessage staleReasons outputs flaggedOutputs"
 
 
 def _nested(levels: int) -> str:
@@ -57,8 +55,8 @@ def queries(dag_output: str) -> dict[str, tuple[str, dict[str, Any]]]:
             {"o": dag_output},
         ),
         "lineage (UI)": (
-            f"query($o: String!) {{ lineage(output: $o) {{ roots nodes {{ depth run {{ {GRAPH_RUN} }} }} "
-            "edges { from to via kind } } }",
+            f"query($o: String!) {{ lineage(output: $o) {{ roots nodes {{ depth {GRAPH_RUN} }} "
+            "mergedEdges { from to via } } }",
             {"o": dag_output},
         ),
         "trace": (f"query($o: String!) {{ trace(output: $o) {{ {_nested(6)} }} }}", {"o": dag_output}),
