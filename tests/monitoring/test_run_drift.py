@@ -50,3 +50,6 @@ def test_run_drift_is_batched_in_graphql(client: TestClient, engine: Engine) -> 
     lineage = _gql(client, '{ lineage(output: "scores-h3.csv") { nodes { run { id drift { task } } } } }')
     marked = {n["run"]["id"] for n in lineage["lineage"]["nodes"] if n["run"]["drift"]}
     assert marked == {scorers[-1]}
+    # The same on the node's plain facts, what the UI's graph asks (LineageNode.drift).
+    plain = _gql(client, '{ lineage(output: "scores-h3.csv") { nodes { id drift { task } } } }')["lineage"]["nodes"]
+    assert {n["id"]: n["drift"] for n in plain if n["drift"]} == {scorers[-1]: [{"task": "fraud-score"}]}
