@@ -23,7 +23,6 @@ import statistics
 import sys
 import threading
 import time
-from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -32,52 +31,16 @@ from benchmarks.datasets import EPOCH_NS, HOUR_NS, iter_industry_cycles
 from benchmarks.scale import _mark_loaded, loaded_pg
 from benchmarks.server import served
 from benchmarks.table import print_table
+from mltrace_otel.otlp_json import export_request
 from mltrace_otel.retention.policy import parse_policy
 from mltrace_otel.retention.purge import apply_retention
 from mltrace_otel.span_record import SpanRecord
 
 CYCLES_PER_REQUEST = 10  # ~110 spans
-_KINDS = {"INTERNAL": 1, "SERVER": 2, "CLIENT": 3, "PRODUCER": 4, "CONSUMER": 5}
-_STATUS = {"UNSET": 0, "OK": 1, "ERROR": 2}
 QUERIES = {
     "history": '{ history(component: "inference", first: 100) { nodes { id startTime } } }',
     "recentRuns": "{ recentRuns(first: 50) { edges { node { id componentName startTime } } } }",
 }
-
-
-def _value(value: Any) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, int):
-        return {"intValue": str(value)}
-    if isinstance(value, float):
-        return {"doubleValue": value}
-    if isinstance(value, list | tuple):
-        return {"arrayValue": {"values": [_value(v) for v in value]}}
-    return {"stringValue": str(value)}
-
-
-def otlp_json(records: list[SpanRecord]) -> dict[str, Any]:
-    """An OTLP/HTTP JSON export request (hex ids, as the spec's JSON encoding has them)."""
-    spans = [
-        {
-            "traceId": r.trace_id,
-            "spanId": r.span_id,
-            **({"parentSpanId": r.parent_span_id} if r.parent_span_id else {}),
-            "name": r.name,
-            "kind": _KINDS.get(r.kind, 1),
-            "startTimeUnixNano": str(r.start_ns),
-            "endTimeUnixNano": str(r.end_ns),
-            "attributes": [{"key": k, "value": _value(v)} for k, v in r.attributes.items()],
-            "status": {
-                "code": _STATUS.get(r.status_code, 0),
-                **({"message": r.status_message} if r.status_message else {}),
-            },
-        }
-        for r in records
-    ]
-    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "nightly-pipeline"}}]}
-    return {"resourceSpans": [{"resource": resource, "scopeSpans": [{"scope": {"name": "bench"}, "spans": spans}]}]}
 
 
 _RUNS = "SELECT count(*) FROM spans WHERE component IS NOT NULL"
@@ -126,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs += len(predictions) + 4
                 if n % CYCLES_PER_REQUEST:
                     continue
-                response = client.post("/v1/traces", json=otlp_json(pending))
+                response = client.post("/v1/traces", json=export_request(pending))
                 if response.status_code == 200:
                     stored.append((time.perf_counter(), runs))
                 else:
