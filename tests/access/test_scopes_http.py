@@ -34,6 +34,7 @@ QUERIES = [
     ("{ apiKeys { name } }", "admin"),
     ("{ tasks { name } }", "read"),
     ('{ task(name: "scores") { name } }', "read"),
+    ("{ taskNames }", "read"),
 ]
 
 
