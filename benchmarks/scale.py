@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
@@ -46,7 +46,7 @@ from benchmarks.datasets import EPOCH_NS, HOUR_NS, fan_in_dag, iter_industry_cyc
 from benchmarks.graphql_bench import GOALS_MS, measure
 from benchmarks.graphql_bench import queries as graphql_queries
 from benchmarks.server import served
-from benchmarks.stores import PG_URL, _recreate_pg_database
+from benchmarks.stores import PG_URL, fresh_pg_store
 from benchmarks.table import print_table
 from mltrace_otel.queries.pointers import set_flag
 from mltrace_otel.span_record import SpanRecord
@@ -64,16 +64,8 @@ def _store_url(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-@contextmanager
-def fresh_pg(name: str) -> Iterator[tuple[str, Engine]]:
-    url = _store_url(name)
-    _recreate_pg_database(url)
-    engine = create_store_engine(url)
-    upgrade(engine)
-    try:
-        yield url, engine
-    finally:
-        engine.dispose()
+def fresh_pg(name: str) -> AbstractContextManager[tuple[str, Engine]]:
+    return fresh_pg_store(_store_url(name))
 
 
 def _rss_mib() -> float:

@@ -43,10 +43,17 @@ def fresh_store(backend: str) -> Iterator[tuple[str, Engine]]:
             finally:
                 engine.dispose()
         return
-    _recreate_pg_database(PG_URL)
-    engine = create_store_engine(PG_URL)
+    with fresh_pg_store(PG_URL) as store:
+        yield store
+
+
+@contextmanager
+def fresh_pg_store(url: str) -> Iterator[tuple[str, Engine]]:
+    """(url, engine) of the Postgres database at ``url``, dropped, created again and migrated."""
+    _recreate_pg_database(url)
+    engine = create_store_engine(url)
     upgrade(engine)
     try:
-        yield PG_URL, engine
+        yield url, engine
     finally:
         engine.dispose()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +15,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from graphql_server.database import suppressed
-from mltrace_otel.config import ConfigError
+from mltrace_otel.config import ConfigError, positive_number_env
 from mltrace_otel.retention.policy import Policy, policy_from_env
 
 log = logging.getLogger(__name__)
@@ -24,15 +23,9 @@ log = logging.getLogger(__name__)
 
 def schedule_from_env() -> tuple[Policy, float] | None:
     """(policy, interval) when the server should purge on its own; None when it should not. Bad values raise."""
-    raw = os.environ.get("MLTRACE_RETENTION_INTERVAL_S") or ""
-    if not raw:
+    interval = positive_number_env("MLTRACE_RETENTION_INTERVAL_S", "seconds")
+    if interval is None:
         return None
-    try:
-        interval = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"MLTRACE_RETENTION_INTERVAL_S={raw!r} is not a number of seconds") from exc
-    if interval <= 0:
-        raise ConfigError(f"MLTRACE_RETENTION_INTERVAL_S={raw!r} must be positive")
     policy = policy_from_env()
     if policy.empty:
         raise ConfigError("MLTRACE_RETENTION_INTERVAL_S is set but no policy is: set MLTRACE_RETENTION(_FILE)")

@@ -87,17 +87,23 @@ def validate_database_url(url: str, *, source: str = "database URL") -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def staleness_window() -> timedelta:
-    raw = os.environ.get("MLTRACE_STALENESS_DAYS")
+def positive_number_env(var: str, unit: str) -> float | None:
+    """``var`` as a positive number of ``unit``; None when unset; ConfigError saying why when malformed."""
+    raw = os.environ.get(var)
     if not raw:
-        return DEFAULT_STALENESS_WINDOW
+        return None
     try:
-        days = float(raw)
+        value = float(raw)
     except ValueError as exc:
-        raise ConfigError(f"MLTRACE_STALENESS_DAYS={raw!r} is not a number of days") from exc
-    if days <= 0:
-        raise ConfigError(f"MLTRACE_STALENESS_DAYS={raw!r} must be positive")
-    return timedelta(days=days)
+        raise ConfigError(f"{var}={raw!r} is not a number of {unit}") from exc
+    if value <= 0:
+        raise ConfigError(f"{var}={raw!r} must be positive")
+    return value
+
+
+def staleness_window() -> timedelta:
+    days = positive_number_env("MLTRACE_STALENESS_DAYS", "days")
+    return DEFAULT_STALENESS_WINDOW if days is None else timedelta(days=days)
 
 
 def threshold_seconds(value: object) -> float:

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from graphql_server.otlp.decode import PayloadError, _convert_ids, _dicts, any_value, attributes
+from graphql_server.otlp.decode import PayloadError, _convert_ids, _dicts, any_value, attributes, parse_protobuf
 from mltrace_otel.monitoring.events import (
     FEEDBACK_EVENT,
     OUTPUT_EVENT,
@@ -41,12 +40,7 @@ class DecodedLogs:
 
 
 def decode_protobuf(body: bytes) -> DecodedLogs:
-    request = ExportLogsServiceRequest()
-    try:
-        request.ParseFromString(body)
-    except (DecodeError, RecursionError) as exc:
-        raise PayloadError(f"the body is not a protobuf ExportLogsServiceRequest: {exc}") from None
-    return _decoded(request, DecodedLogs())
+    return _decoded(parse_protobuf(ExportLogsServiceRequest(), body), DecodedLogs())
 
 
 def decode_json(body: bytes) -> DecodedLogs:

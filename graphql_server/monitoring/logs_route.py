@@ -15,9 +15,7 @@ from starlette.responses import Response
 
 from graphql_server.monitoring import health
 from graphql_server.monitoring.logs_decode import DecodedLogs, decode_json, decode_protobuf
-from graphql_server.otlp.body import BadEncoding, BodyTooLarge, decompress
-from graphql_server.otlp.decode import PayloadError
-from graphql_server.otlp.responses import Encoding, error_response
+from graphql_server.otlp.responses import Encoding
 from graphql_server.otlp.routes import TraceReceiver
 from mltrace_otel.monitoring.write import store_observations
 
@@ -27,17 +25,10 @@ log = logging.getLogger(__name__)
 class LogReceiver(TraceReceiver):
     signal = "logs"
 
-    def _receive(self, raw: bytes, coding: str, encoding: Encoding) -> Response:
-        try:
-            body = decompress(raw, coding, self.max_body_bytes)
-            decoded = decode_json(body) if encoding is Encoding.JSON else decode_protobuf(body)
-        except BodyTooLarge:
-            return self._too_large(encoding)
-        except (BadEncoding, PayloadError) as exc:
-            return error_response(encoding, 400, str(exc))
-        return self._store_logs(decoded, encoding)
+    def _decode(self, body: bytes, encoding: Encoding) -> DecodedLogs:
+        return decode_json(body) if encoding is Encoding.JSON else decode_protobuf(body)
 
-    def _store_logs(self, decoded: DecodedLogs, encoding: Encoding) -> Response:
+    def _store(self, decoded: DecodedLogs, encoding: Encoding) -> Response:
         try:
             store_observations(self.engine, decoded.rows)
         except Exception as exc:

@@ -14,10 +14,10 @@ import json
 import math
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf import json_format
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -51,13 +51,20 @@ class DecodedBatch:
     rejected: list[RejectedSpan] = field(default_factory=list)
 
 
-def decode_protobuf(body: bytes) -> DecodedBatch:
-    request = ExportTraceServiceRequest()
+M = TypeVar("M", bound=Message)
+
+
+def parse_protobuf(request: M, body: bytes) -> M:
+    """``body`` parsed into ``request`` (an OTLP export request of any signal); PayloadError naming its type."""
     try:
         request.ParseFromString(body)
     except (DecodeError, RecursionError) as exc:
-        raise PayloadError(f"the body is not a protobuf ExportTraceServiceRequest: {exc}") from None
-    return DecodedBatch(records=span_records(request))
+        raise PayloadError(f"the body is not a protobuf {type(request).__name__}: {exc}") from None
+    return request
+
+
+def decode_protobuf(body: bytes) -> DecodedBatch:
+    return DecodedBatch(records=span_records(parse_protobuf(ExportTraceServiceRequest(), body)))
 
 
 def decode_json(body: bytes) -> DecodedBatch:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from opentelemetry import context
 from sqlalchemy import Engine
@@ -23,7 +24,7 @@ from graphql_server.auth.principal import Denied
 from graphql_server.monitoring import health
 from graphql_server.otlp.backpressure import IngestSlots
 from graphql_server.otlp.body import BadEncoding, BodyTooLarge, content_encoding, decompress, read_capped
-from graphql_server.otlp.decode import DecodedBatch, PayloadError, decode_json, decode_protobuf
+from graphql_server.otlp.decode import PayloadError, decode_json, decode_protobuf
 from graphql_server.otlp.group_commit import GroupCommitter
 from graphql_server.otlp.responses import Encoding, error_response, export_response
 from graphql_server.settings import ServerSettings
@@ -113,8 +114,7 @@ class TraceReceiver:
         token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
             try:
-                body = decompress(raw, coding, self.max_body_bytes)
-                batch = decode_json(body) if encoding is Encoding.JSON else decode_protobuf(body)
+                batch = self._decode(decompress(raw, coding, self.max_body_bytes), encoding)
             except BodyTooLarge:
                 return self._too_large(encoding)
             except (BadEncoding, PayloadError) as exc:
@@ -122,6 +122,10 @@ class TraceReceiver:
             return self._store(batch, encoding)
         finally:
             context.detach(token)
+
+    def _decode(self, body: bytes, encoding: Encoding) -> Any:
+        """The request's payload (the log receiver decodes log records instead); PayloadError when malformed."""
+        return decode_json(body) if encoding is Encoding.JSON else decode_protobuf(body)
 
     def _store_failed(self, exc: Exception, encoding: Encoding, count: int, items: str) -> Response:
         """The answer when storing ``count`` ``items`` raised: 503 + Retry-After when no item is at fault (unreachable
@@ -137,7 +141,7 @@ class TraceReceiver:
         log.exception("/v1/%s: storing %d %s failed", self.signal, count, items)
         return error_response(encoding, 500, f"storing the {items} failed; the server log has the details")
 
-    def _store(self, batch: DecodedBatch, encoding: Encoding) -> Response:
+    def _store(self, batch: Any, encoding: Encoding) -> Response:
         try:
             result = self.committer.store(batch.records)
         except Exception as exc:

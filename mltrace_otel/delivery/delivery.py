@@ -195,10 +195,7 @@ class Delivery:
         """Make ``span`` durable (spool) or queued (memory), and wake the drainer. Never raises, never waits for
         the store."""
         if self._stopped and self.writer is None:
-            with self._cond:
-                self.memory_appended += 1
-                self.memory_done += 1
-                self._drop(1, "it ended after the store's thread stopped (durability='memory')")
+            self._drop_after_stop("it ended after the store's thread stopped (durability='memory')")
             return
         try:
             if self.writer is None or not self._append_to_spool(span):
@@ -213,6 +210,13 @@ class Delivery:
         # cost the caller a thread switch per span and the store a transaction per span.
         self._kick()
 
+    def _drop_after_stop(self, why: str) -> None:
+        """A record that arrived once the memory queue's thread had stopped: counted as appended, done and lost."""
+        with self._cond:
+            self.memory_appended += 1
+            self.memory_done += 1
+            self._drop(1, why)
+
     def append_observations(
         self, kind: str, task: str, body: Any, output_id: Any, ts_ns: int, trace_id: int, span_id: int
     ) -> None:
@@ -221,10 +225,9 @@ class Delivery:
         waits for the store; the values are checked by the drainer (each refused one is reported, with why)."""
         try:
             if self._stopped and self.writer is None:
-                with self._cond:
-                    self.memory_appended += 1
-                    self.memory_done += 1
-                    self._drop(1, "outputs or feedback logged after the store's thread stopped (durability='memory')")
+                self._drop_after_stop(
+                    "outputs or feedback logged after the store's thread stopped (durability='memory')"
+                )
                 return
             spooled = False
             if self.writer is not None:
