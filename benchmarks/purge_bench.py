@@ -3,7 +3,7 @@
     python -m benchmarks.purge_bench --runs 1000000 --purge-days 2083 [--batch-size 1000] [--pause-ratio 0]
         [--before-s 60] [--purge-limit-s 600] [--reuse]
 
-The store is benchmarks/scale.py's (``mltrace_scale`` on ``MLTRACE_BENCH_PG_URL``'s server), loaded by it or
+The store is benchmarks/scale.py's (``mltrace_scale_<runs>`` on ``MLTRACE_BENCH_PG_URL``'s server), loaded by it or
 reused from an earlier ``python -m benchmarks.scale --reuse`` / ``--load-only`` of the same ``--runs``; the purge
 changes it, so the next ``--reuse`` loads afresh. Not in CI.
 
@@ -66,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before-s", type=float, default=60)
     parser.add_argument("--purge-limit-s", type=float, default=600)
     parser.add_argument("--reuse", action="store_true", help="reuse benchmarks.scale's loaded store")
-    parser.add_argument("--database", default="mltrace_scale", help="the store's database (scale.py's by default)")
+    parser.add_argument(
+        "--database", help="the store's database (by default scale.py's of --runs runs: mltrace_scale_<runs>)"
+    )
     args = parser.parse_args(argv)
+    database = args.database or f"mltrace_scale_{args.runs}"
 
     cycles = max(1, -(-args.runs // 10))
     now_ns = EPOCH_NS + cycles * HOUR_NS
@@ -111,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         if time.perf_counter() - marks["purge"] > args.purge_limit_s:
             raise _Stop
 
-    with loaded_pg(args.database, args.runs, args.reuse) as (url, engine, loaded, _):
-        _mark_loaded(engine, args.database, None)  # the purge changes the store: never reuse it
+    with loaded_pg(database, args.runs, args.reuse) as (url, engine, loaded, _):
+        _mark_loaded(engine, database, None)  # the purge changes the store: never reuse it
         print(f"store: {loaded:,} runs; purging runs older than {args.purge_days:g} days under load", flush=True)
         with served(url, {"MLTRACE_INTROSPECTION": "true"}) as (base, _server):
             threads = [

@@ -4,10 +4,11 @@ its figure on a 5,000-run store measured in the same run. Not in CI (it takes mi
     python -m benchmarks.scale --runs 1000000 [--baseline-runs 5000] [--requests 30] [--no-ui] [--purge-days 0]
         [--reuse] [--load-only]
 
-Both stores are Postgres databases of their own (``MLTRACE_BENCH_PG_URL``'s server; ``mltrace_scale_base`` and
-``mltrace_scale``, dropped and recreated). Each holds industry-style runs (benchmarks/datasets.py), streamed
-cycle by cycle into the real ingest path in 2,000-span batches (the loader's peak RSS is printed: it does not grow
-with ``--runs``), the 499-run fan-in DAG, and 500 flagged prediction outputs spread over the whole history.
+Both stores are Postgres databases of their own on ``MLTRACE_BENCH_PG_URL``'s server, dropped and recreated:
+``mltrace_scale_base`` and ``mltrace_scale_<runs>`` (named by size, so a 1 M and a 10 M store can be kept side by
+side). Each holds industry-style runs (benchmarks/datasets.py), streamed cycle by cycle into the real ingest path
+in 2,000-span batches (the loader's peak RSS is printed: it does not grow with ``--runs``), the 499-run fan-in DAG,
+and 500 flagged prediction outputs spread over the whole history.
 Measured over real HTTP against ``mltrace serve`` in its own process, ``--requests`` sequential requests each
 after a warm-up (benchmarks/graphql_bench.py's ``measure``): recentRuns, history, runs(filter), the 6-level
 trace, lineage of the DAG (graph fields and every field the UI's graph view asks), review of the 500 flagged
@@ -343,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         base = {} if args.load_only else measure_store(url, args.requests, not args.no_ui, skip)
 
     print(f"scale: {args.runs:,} runs, streamed", flush=True)
-    with loaded_pg("mltrace_scale", args.runs, args.reuse) as (url, engine, stored, seconds):
+    big_name = f"mltrace_scale_{args.runs}"
+    with loaded_pg(big_name, args.runs, args.reuse) as (url, engine, stored, seconds):
         rss = _rss_mib()
         if args.load_only:
             print(f"loaded {stored:,} runs in {seconds:.0f} s", flush=True)
@@ -353,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         big = measure_store(url, args.requests, not args.no_ui, skip)
         purge_rows = []
         if args.purge_days:
-            _mark_loaded(engine, "mltrace_scale", None)  # the purge changes the store: never reuse it
+            _mark_loaded(engine, big_name, None)  # the purge changes the store: never reuse it
             purge_rows = purge_under_load(url, engine, args.runs, args.purge_days, args.requests)
 
     rows: list[list[object]] = []
