@@ -2,7 +2,7 @@
 its figure on a 5,000-run store measured in the same run. Not in CI (it takes minutes to hours).
 
     python -m benchmarks.scale --runs 1000000 [--baseline-runs 5000] [--requests 30] [--no-ui] [--purge-days 0]
-        [--reuse] [--load-only]
+        [--reuse] [--load-only] [--database NAME] [--skip QUERY,...]
 
 Both stores are Postgres databases of their own on ``MLTRACE_BENCH_PG_URL``'s server, dropped and recreated:
 ``mltrace_scale_base`` and ``mltrace_scale_<runs>`` (named by size, so a 1 M and a 10 M store can be kept side by
@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--purge-days", type=float, default=0, help="also purge runs older than this, under load")
     parser.add_argument("--reuse", action="store_true", help="keep stores loaded earlier with the same sizes")
     parser.add_argument("--load-only", action="store_true", help="load both stores, measure nothing")
+    parser.add_argument("--database", help="the big store's database (default mltrace_scale_<runs>)")
     parser.add_argument("--skip", default="", help="queries not to measure, comma-separated (e.g. review)")
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         base = {} if args.load_only else measure_store(url, args.requests, not args.no_ui, skip)
 
     print(f"scale: {args.runs:,} runs, streamed", flush=True)
-    big_name = f"mltrace_scale_{args.runs}"
+    big_name = args.database or f"mltrace_scale_{args.runs}"
     with loaded_pg(big_name, args.runs, args.reuse) as (url, engine, stored, seconds):
         rss = _rss_mib()
         if args.load_only:
