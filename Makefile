@@ -63,8 +63,13 @@ typecheck: $(VENV)/.installed
 test-ui: $(UI_DIST)
 	$(if $(UI_DIST),cd ui && npm test --silent,@echo "no ui/ yet")
 
+# Two pytest workers (xdist): most tests wait on servers, subprocesses, Postgres or the browser, so two keep both cores
+# busy. --dist loadgroup hands tests out one by one, except those marked with one xdist_group, which one worker
+# runs together (the fault and replica suites, a module that builds one wheel or one tour). PYTEST_WORKERS=0 runs
+# in one process.
+PYTEST_WORKERS ?= 2
 test-python: $(VENV)/.installed postgres browser prometheus $(UI_DIST)
-	CI=$${CI:-} $(VENV)/bin/pytest -q --durations=15
+	CI=$${CI:-} $(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 test: lint typecheck test-ui test-python
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -22,6 +23,9 @@ import pytest
 from tests.browser.server import free_port, require_ui_build, stop
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a fresh clone plus `make ui` does not have (git-ignored: environments, caches, builds, node packages, stores).
+NOT_SOURCE = (".git", ".venv", "node_modules", "*.egg-info", "build", "dist", "__pycache__", ".*_cache", ".hypothesis",
+              "test-artifacts", "*.db", "*.db-wal", "*.db-shm")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     require_ui_build()
     tmp = tmp_path_factory.mktemp("wheel")
     (recipe,) = [line for line in _run(["make", "-n", "dist"]).splitlines() if " -m build " in line]
-    # make dist's own command, into a directory of this test's.
+    # make dist's own command, into a directory of this test's, run in a copy of this tree (with its built UI): the
+    # build writes mltrace_otel.egg-info/ where it runs, and in the tree itself that is metadata every other test
+    # process reads at the same moment under xdist (importlib.metadata finds the project's entry points there).
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     command = re.sub(r"--outdir \S+", f"--outdir {tmp / 'dist'}", recipe).split()
     command[0] = sys.executable
-    _run(command)
+    _run(command, cwd=source)
     (wheel,) = (tmp / "dist").glob("*.whl")
     (sdist,) = (tmp / "dist").glob("*.tar.gz")
     venv = tmp / "venv"
