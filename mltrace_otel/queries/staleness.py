@@ -47,7 +47,9 @@ TOO_OLD = "too_old"
 # input: a 10,000-shard fan-in's are large). The newer runs come back as rows of their own, matched to edges in
 # Python: joining them to the edges made SQLite scan one list per row of the other (N²). "Consumed?" is a scalar
 # probe of run_edges' key, never a join: Postgres, which estimates a handful of edges per run, would otherwise
-# rescan a big fan-in's edges per candidate (N² again).
+# rescan a big fan-in's edges per candidate (N² again). ``newer`` is MATERIALIZED too: inlined, Postgres joined its
+# scalar subquery to ``spans`` by hashing the whole table (measured at 1 M runs: 650 ms for the 499-run DAG instead
+# of 12 ms); materialised, the few rows it yields are looked up by key.
 _SQL = """
 WITH consumers AS MATERIALIZED (
     SELECT c.span_id, c.start_ns, c.component, {threshold} AS threshold FROM spans c WHERE c.span_id IN :ids
@@ -68,7 +70,7 @@ deps AS MATERIALIZED (
     JOIN run_edges e ON e.consumer_id = c.span_id
     JOIN spans p ON p.span_id = e.producer_id
 ),
-newer AS (
+newer AS MATERIALIZED (
     SELECT g.consumer_id, g.dep_component, (
         SELECT n.span_id FROM spans n
         WHERE n.component = g.dep_component AND n.start_ns < g.consumer_start AND n.start_ns >= g.lowest_end
