@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graphql_server.context import Info
+from graphql_server.lineage_view import SHAPE, graph_view
 from graphql_server.prefetch import selected_names
 from graphql_server.types.LineageEdge import LineageEdge
 from graphql_server.types.LineageNode import LineageNode
@@ -86,6 +88,16 @@ class LineageGraph:
                 )
             )
         return nodes
+
+    @strawberry.field(
+        description="The graph as the web UI's graph view draws it, one JSON value: " + SHAPE + ". The same values "
+        "as `roots`, `nodes` and `mergedEdges` with those fields (dates ISO 8601, statusCode by name), built in one "
+        "pass instead of resolved field by field: several times cheaper for a large graph. Typed clients ask the "
+        "typed fields."
+    )
+    async def graph_view(self, info: Info) -> JSON:
+        # JSON is a scalar wrapper to mypy; to Strawberry any JSON-encodable value.
+        return cast(JSON, await graph_view(info, self.record))
 
     @strawberry.field(description="Every edge, one per pointer between two runs (a span link: `via` empty).")
     def edges(self) -> list[LineageEdge]:

@@ -21,7 +21,7 @@ from mltrace_otel.queries.errors import InvalidArgument, NotFound
 # Re-exported: lineage's per-level questions live beside the edge reads they use.
 from mltrace_otel.queries.records import Edge, LineageGraph, Run
 from mltrace_otel.queries.runs import JSON_COLUMNS, RUN_COLUMNS, chunks, normalize_run_id, run_from_row
-from mltrace_otel.store.models import run_io
+from mltrace_otel.store.models import io_pointers, run_io
 
 DEFAULT_MAX_DEPTH = 1_000
 
@@ -179,6 +179,23 @@ def lineage(
     return LineageGraph(roots=list(dict.fromkeys(roots)), depths=depths, runs=runs, edges=edges, truncated=truncated)
 
 
+def outputs_with_flags(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[tuple[str, bool]]]:
+    """Each run's outputs with their flag, names in order (as ``io_with_pointers`` orders them): what a lineage
+    node shows, without the inputs (a fan-in reads hundreds) and the pointers' other columns. Every id gets an
+    entry."""
+    found: dict[str, list[tuple[str, bool]]] = {rid: [] for rid in run_ids}
+    for part in chunks(run_ids):
+        stmt = (
+            select(run_io.c.span_id, run_io.c.pointer, func.coalesce(io_pointers.c.flagged, False))
+            .outerjoin(io_pointers, io_pointers.c.name == run_io.c.pointer)
+            .where(run_io.c.direction == "out", run_io.c.span_id.in_(part))
+            .order_by(run_io.c.span_id, run_io.c.pointer)
+        )
+        for span_id, pointer, flagged in conn.execute(stmt).all():
+            found[span_id].append((pointer, bool(flagged)))
+    return found
+
+
 def upstream_sets(conn: Connection, root_ids: Sequence[str], max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, set[str]]:
     """For each root, the set of runs in its trace (itself included), all roots in one statement."""
     sql = text(
@@ -251,13 +268,4 @@ SELECT {nodes}s.start_ns, {producers})) FROM walk w JOIN spans s ON s.span_id = 
         graph.is_run[run_id] = bool(is_run)
         graph.start_ns[run_id] = start_ns
         graph.producers[run_id] = set(producers_found or ())
-    return graph
-    for run_id, name, is_run, start_ns, producer in conn.execute(sql, {"roots": json.dumps(list(root_ids))}).all():
-        if run_id not in graph.names:
-            graph.names[run_id] = name
-            graph.is_run[run_id] = bool(is_run)
-            graph.start_ns[run_id] = start_ns
-            graph.producers[run_id] = set()
-        if producer is not None:
-            graph.producers[run_id].add(producer)
     return graph

@@ -200,15 +200,16 @@ export interface TraceData {
   tree: TreeRowData[];
 }
 
+/** The graph view's lineage as one JSON value (LineageGraph.graphView): the same values as `roots`,
+ *  `nodes { depth ...GraphRun fields }` and `mergedEdges { from to via }`, built by the server in one pass instead of
+ *  resolved field by field (a 500-run DAG answers several times faster). */
 export const Lineage = doc<
-  { lineage: LineageData },
+  { lineage: { graphView: LineageData } },
   { output?: string | null; runId?: string | null; direction: Direction; maxDepth?: number | null }
 >(`
 query Lineage($output: String, $runId: ID, $direction: LineageDirection!, $maxDepth: Int) {
   lineage(output: $output, runId: $runId, direction: $direction, maxDepth: $maxDepth) {
-    roots
-    nodes { depth ${GRAPH_RUN} }
-    mergedEdges { from to via }
+    graphView
   }
 }`);
 

@@ -45,10 +45,10 @@ export default function LineageView() {
       <LineageControls direction={variables.direction} maxDepth={variables.maxDepth} setParam={setParam} />
       <QueryGate what="lineage" state={state}>
         {(data) =>
-          data.lineage.nodes.length === 0 ? (
+          data.lineage.graphView.nodes.length === 0 ? (
             <Empty title="No runs in this lineage" />
           ) : (
-            <LineageGraph data={data.lineage} />
+            <LineageGraph data={data.lineage.graphView} />
           )
         }
       </QueryGate>
