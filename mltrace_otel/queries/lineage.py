@@ -116,14 +116,22 @@ _RUNS_BODY = (
     + ", n.depth AS walk_depth FROM nodes n JOIN spans s ON s.span_id = n.run_id "
     "ORDER BY n.depth, s.start_ns, s.span_id LIMIT :limit"
 )
-_EDGES_BODY = """
-SELECT e.consumer_id, e.producer_id, e.via, e.kind
-FROM run_edges e
-JOIN nodes c ON c.run_id = e.consumer_id
-JOIN nodes p ON p.run_id = e.producer_id
-WHERE {depth_rule}
-ORDER BY e.consumer_id, e.producer_id, e.via
-"""
+
+
+def _edges_from(conn: Connection, direction: Direction, near_ids: Sequence[str]) -> Any:
+    """Every edge walked out of ``near_ids`` (the consumers upstream, the producers downstream), by key, in one
+    statement whatever their number: the walk already found the runs, walking again to find their edges cost
+    as much as the first walk. Postgres takes the ids as one array; SQLite as one JSON array."""
+    near = "consumer_id" if direction is Direction.UPSTREAM else "producer_id"
+    if conn.dialect.name == "postgresql":
+        keys, value = "= ANY(:ids)", list(near_ids)
+    else:
+        keys, value = "IN (SELECT value FROM json_each(:ids))", json.dumps(list(near_ids))
+    sql = text(
+        f"SELECT e.consumer_id, e.producer_id, e.via, e.kind FROM run_edges e WHERE e.{near} {keys} "
+        "ORDER BY e.consumer_id, e.producer_id, e.via"
+    )
+    return conn.execute(sql, {"ids": value}).all()
 
 
 def lineage(
@@ -137,7 +145,8 @@ def lineage(
 ) -> LineageGraph:
     """The whole upstream (dependencies) or downstream (dependents) graph of runs or of an output.
 
-    Two statements whatever the graph's size or depth: runs with their distance, then the edges among them.
+    Two statements whatever the graph's size or depth: the walk (runs with their distance), then the edges out
+    of them by key.
     An output starts from its latest producer, as ``trace`` does.
     """
     if max_depth < 0:
@@ -168,14 +177,9 @@ def lineage(
     if truncated:
         for rid in list(runs)[max_nodes:]:
             del runs[rid], depths[rid]
-    # An edge belongs to the graph when it could have been walked: from a node within the depth cap.
-    near = "c" if direction is Direction.UPSTREAM else "p"
-    body = _EDGES_BODY.format(depth_rule=f"{near}.depth < :max_depth")
-    edges = [
-        Edge(*row)
-        for row in conn.execute(_statement(direction, body), params).all()
-        if row[0] in runs and row[1] in runs
-    ]
+    # An edge belongs to the graph when it could have been walked: from a node within the depth cap, to a node.
+    near_ids = [rid for rid, depth in depths.items() if depth < max_depth]
+    edges = [Edge(*row) for row in _edges_from(conn, direction, near_ids) if row[0] in runs and row[1] in runs]
     return LineageGraph(roots=list(dict.fromkeys(roots)), depths=depths, runs=runs, edges=edges, truncated=truncated)
 
 
