@@ -123,6 +123,7 @@ def _edges_from(conn: Connection, direction: Direction, near_ids: Sequence[str])
     statement whatever their number: the walk already found the runs, walking again to find their edges cost
     as much as the first walk. Postgres takes the ids as one array; SQLite as one JSON array."""
     near = "consumer_id" if direction is Direction.UPSTREAM else "producer_id"
+    value: list[str] | str
     if conn.dialect.name == "postgresql":
         keys, value = "= ANY(:ids)", list(near_ids)
     else:
