@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from graphql_server.context import Info
 from graphql_server.errors import limit_exceeded
 from graphql_server.loaders import load_existing
-from graphql_server.prefetch import prefetch_runs, read_page
+from graphql_server.prefetch import prefetch_runs, read_page, selected_names
 from graphql_server.types.Component import Component
 from graphql_server.types.ComponentRun import ComponentRun
 from graphql_server.types.ComponentRunConnection import ComponentRunConnection
@@ -124,6 +124,8 @@ class Query:
         if output is None and run_id is None:
             raise InvalidArgument("lineage needs `output` or `runId`")
         cap = info.context.settings.lineage_max_nodes
+        # Only `nodes { run }` shows a run's every column; other fields (and graphView) draw from the plain ones.
+        whole_runs = "run" in selected_names(info, ("nodes",))
         graph = await info.context.db.read(
             lineage,
             run_ids=[run_id] if run_id is not None else [],
@@ -131,6 +133,7 @@ class Query:
             direction=Direction(direction.value),
             max_depth=DEFAULT_MAX_DEPTH if max_depth is None else max_depth,
             max_nodes=cap,
+            outline=not whole_runs,
         )
         if graph.truncated:
             raise limit_exceeded(
@@ -139,8 +142,9 @@ class Query:
                 "lineageMaxNodes",
                 cap,
             )
-        info.context.loaders.run_by_id.prime_many(graph.runs)
-        await prefetch_runs(info, ("nodes", "run"), list(graph.runs), (r.component for r in graph.runs.values()))
+        if whole_runs:  # outline runs must never reach the loaders other fields read
+            info.context.loaders.run_by_id.prime_many(graph.runs)
+            await prefetch_runs(info, ("nodes", "run"), list(graph.runs), (r.component for r in graph.runs.values()))
         return LineageGraph.from_record(graph, Direction(direction.value))
 
     @strawberry.field(description="One component by name; null plus an error naming it when unknown.")

@@ -83,3 +83,16 @@ def test_graph_view_is_a_constant_number_of_statements(api: GraphQL, engine: Eng
     # The graph's 3, then stale reasons, outputs with their flags and drift side by side: never per node.
     assert counter.count == 3 + 3, counter.count
     assert len(view["nodes"]) == 10 * depth + 1
+
+
+def test_runs_read_without_their_json_columns_never_reach_other_fields(api: GraphQL, engine: Engine) -> None:
+    # Without `nodes { run }` the lineage reads an outline of its runs (no attributes); a run asked elsewhere in the
+    # same request, or through `nodes { run }`, still has every column.
+    ids = _rich_store(engine)
+    data = api.data(
+        f'{{ lineage(output: "model.pkl") {{ graphView nodes {{ id }} }} run(id: "{ids["train"]}") {{ attributes }} '
+        'whole: lineage(output: "model.pkl") { nodes { id run { attributes } } } }'
+    )
+    assert data["run"]["attributes"]["mltrace.component"] == "train"
+    whole = {n["id"]: n["run"]["attributes"] for n in data["whole"]["nodes"]}
+    assert whole[ids["train"]]["mltrace.inputs"] == ["clean.csv", "side.csv"]
