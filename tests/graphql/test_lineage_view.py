@@ -96,3 +96,9 @@ def test_runs_read_without_their_json_columns_never_reach_other_fields(api: Grap
     assert data["run"]["attributes"]["mltrace.component"] == "train"
     whole = {n["id"]: n["run"]["attributes"] for n in data["whole"]["nodes"]}
     assert whole[ids["train"]]["mltrace.inputs"] == ["clean.csv", "side.csv"]
+    # Asked through a fragment, the run is whole too.
+    spread = api.data(
+        '{ lineage(output: "model.pkl") { ...Drawn } } '
+        "fragment Drawn on LineageGraph { nodes { id run { attributes } } }"
+    )["lineage"]["nodes"]
+    assert {n["id"]: n["run"]["attributes"] for n in spread} == whole
