@@ -6,8 +6,9 @@ was over half of the answer's time. Here the same values are built once as dicts
 JSON encoder writes in C. Every value is the one the typed fields give (tests/graphql/test_lineage_view.py compares
 them): dates in ISO 8601 as ``DateTime`` serialises them, status codes by enum name.
 
-Node facts are read straight from the query layer, three statements side by side on the worker threads, not through
-the per-key DataLoaders: a future per run and per loader cost more than the statements at this size.
+Node facts are read straight from the query layer, three statements side by side on the worker threads (with the
+graph's edges when the query asked no edge field, so the walk left them out), not through the per-key DataLoaders:
+a future per run and per loader cost more than the statements at this size.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 
 from graphql_server.context import Info
 from mltrace_otel.monitoring.run_drift import RunDrift, drifted_runs
-from mltrace_otel.queries.lineage import outputs_with_flags
+from mltrace_otel.queries.lineage import Direction, outputs_with_flags, walked_edges
 from mltrace_otel.queries.lineage_tree import merge_edges
-from mltrace_otel.queries.records import LineageGraph, ns_to_datetime
+from mltrace_otel.queries.records import Edge, LineageGraph, ns_to_datetime
 from mltrace_otel.queries.staleness import stale_reasons
 
 # The shape, for the field's description and the UI's type (ui/src/api/operations.ts, LineageView).
@@ -47,12 +48,20 @@ def _drift(found: list[RunDrift]) -> list[dict[str, Any]]:
     ]
 
 
-async def graph_view(info: Info, graph: LineageGraph) -> dict[str, Any]:
-    """``graph`` with what the graph view shows of each node, in the typed fields' names and values."""
+async def _ready(value: list[Edge]) -> list[Edge]:
+    return value
+
+
+async def graph_view(
+    info: Info, graph: LineageGraph, edges_pending: tuple[Direction, int] | None = None
+) -> dict[str, Any]:
+    """``graph`` with what the graph view shows of each node, in the typed fields' names and values.
+    ``edges_pending`` (direction, depth cap): the walk left the edges out; they are read beside the node facts."""
     db = info.context.db
     ids = list(graph.runs)
-    stale, outputs, drift = await asyncio.gather(
-        db.read(stale_reasons, ids), db.read(outputs_with_flags, ids), db.read(drifted_runs, ids)
+    edges_read = db.read(walked_edges, graph, *edges_pending) if edges_pending is not None else _ready(graph.edges)
+    stale, outputs, drift, walked = await asyncio.gather(
+        db.read(stale_reasons, ids), db.read(outputs_with_flags, ids), db.read(drifted_runs, ids), edges_read
     )
     nodes: list[dict[str, Any]] = []
     for rid, run in graph.runs.items():
@@ -73,5 +82,5 @@ async def graph_view(info: Info, graph: LineageGraph) -> dict[str, Any]:
                 "drift": _drift(drift[rid]) if drift[rid] else [],
             }
         )
-    edges = [{"from": e.producer_id, "to": e.consumer_id, "via": list(e.vias)} for e in merge_edges(graph.edges)]
+    edges = [{"from": e.producer_id, "to": e.consumer_id, "via": list(e.vias)} for e in merge_edges(walked)]
     return {"roots": list(graph.roots), "nodes": nodes, "mergedEdges": edges}

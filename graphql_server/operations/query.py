@@ -126,14 +126,18 @@ class Query:
         cap = info.context.settings.lineage_max_nodes
         # Only `nodes { run }` shows a run's every column; other fields (and graphView) draw from the plain ones.
         whole_runs = "run" in selected_names(info, ("nodes",))
+        # graphView alone reads the edges itself, side by side with the node facts.
+        with_edges = bool(selected_names(info) & {"edges", "mergedEdges", "tree"})
+        depth_cap = DEFAULT_MAX_DEPTH if max_depth is None else max_depth
         graph = await info.context.db.read(
             lineage,
             run_ids=[run_id] if run_id is not None else [],
             output=output,
             direction=Direction(direction.value),
-            max_depth=DEFAULT_MAX_DEPTH if max_depth is None else max_depth,
+            max_depth=depth_cap,
             max_nodes=cap,
             outline=not whole_runs,
+            with_edges=with_edges,
         )
         if graph.truncated:
             raise limit_exceeded(
@@ -145,7 +149,9 @@ class Query:
         if whole_runs:  # outline runs must never reach the loaders other fields read
             info.context.loaders.run_by_id.prime_many(graph.runs)
             await prefetch_runs(info, ("nodes", "run"), list(graph.runs), (r.component for r in graph.runs.values()))
-        return LineageGraph.from_record(graph, Direction(direction.value))
+        return LineageGraph(
+            record=graph, direction=Direction(direction.value), max_depth=depth_cap, edges_read=with_edges
+        )
 
     @strawberry.field(description="One component by name; null plus an error naming it when unknown.")
     async def component(self, info: Info, name: str) -> Component | None:

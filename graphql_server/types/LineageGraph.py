@@ -18,7 +18,7 @@ from graphql_server.types.MergedLineageEdge import MergedLineageEdge
 from graphql_server.types.RunDrift import RunDrift
 from graphql_server.types.StatusCode import StatusCode
 from mltrace_otel.monitoring.run_drift import RunDrift as RunDriftRecord
-from mltrace_otel.queries.lineage import Direction
+from mltrace_otel.queries.lineage import DEFAULT_MAX_DEPTH, Direction
 from mltrace_otel.queries.lineage_tree import graph_tree, merge_edges
 from mltrace_otel.queries.records import IOPointer, RunIO, StaleReason
 from mltrace_otel.queries.records import LineageGraph as LineageGraphRecord
@@ -37,6 +37,9 @@ async def _ready(value: T) -> T:
 class LineageGraph:
     record: strawberry.Private[LineageGraphRecord]
     direction: strawberry.Private[Direction]
+    max_depth: strawberry.Private[int] = DEFAULT_MAX_DEPTH
+    # False when the query asked no edge field (edges, mergedEdges, tree): graphView then reads them itself.
+    edges_read: strawberry.Private[bool] = True
 
     @classmethod
     def from_record(cls, record: LineageGraphRecord, direction: Direction = Direction.UPSTREAM) -> LineageGraph:
@@ -97,7 +100,8 @@ class LineageGraph:
     )
     async def graph_view(self, info: Info) -> JSON:
         # JSON is a scalar wrapper to mypy; to Strawberry any JSON-encodable value.
-        return cast(JSON, await graph_view(info, self.record))
+        pending = None if self.edges_read else (self.direction, self.max_depth)
+        return cast(JSON, await graph_view(info, self.record, pending))
 
     @strawberry.field(description="Every edge, one per pointer between two runs (a span link: `via` empty).")
     def edges(self) -> list[LineageEdge]:

@@ -151,11 +151,14 @@ def lineage(
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_nodes: int | None = None,
     outline: bool = False,
+    with_edges: bool = True,
 ) -> LineageGraph:
     """The whole upstream (dependencies) or downstream (dependents) graph of runs or of an output.
 
     ``outline``: the runs without their JSON columns (attributes, events, links, resource and scope read as
     empty), for answers that show only the runs' plain columns; never hand such runs to other callers.
+    ``with_edges=False``: the runs only (edges empty), for a caller that reads the edges with ``walked_edges``
+    beside other reads of the same runs.
 
     Two statements whatever the graph's size or depth: the walk (runs with their distance), then the edges out
     of them by key.
@@ -190,10 +193,18 @@ def lineage(
     if truncated:
         for rid in list(runs)[max_nodes:]:
             del runs[rid], depths[rid]
+    graph = LineageGraph(roots=list(dict.fromkeys(roots)), depths=depths, runs=runs, edges=[], truncated=truncated)
+    if with_edges:
+        graph.edges.extend(walked_edges(conn, graph, direction, max_depth))
+    return graph
+
+
+def walked_edges(conn: Connection, graph: LineageGraph, direction: Direction, max_depth: int) -> list[Edge]:
+    """The edges of a graph ``lineage`` walked without them (``with_edges=False``), in one statement."""
     # An edge belongs to the graph when it could have been walked: from a node within the depth cap, to a node.
-    near_ids = [rid for rid, depth in depths.items() if depth < max_depth]
-    edges = [Edge(*row) for row in _edges_from(conn, direction, near_ids) if row[0] in runs and row[1] in runs]
-    return LineageGraph(roots=list(dict.fromkeys(roots)), depths=depths, runs=runs, edges=edges, truncated=truncated)
+    runs = graph.runs
+    near_ids = [rid for rid, depth in graph.depths.items() if depth < max_depth]
+    return [Edge(*row) for row in _edges_from(conn, direction, near_ids) if row[0] in runs and row[1] in runs]
 
 
 def outputs_with_flags(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[tuple[str, bool]]]:

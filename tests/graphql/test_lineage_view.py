@@ -59,6 +59,9 @@ def test_graph_view_equals_the_typed_fields(api: GraphQL, engine: Engine) -> Non
         typed, view = _both(api, arguments)
         assert view == typed, arguments
     typed, _ = _both(api, 'output: "model.pkl"')
+    # With an edge field asked too, the walk reads the edges and graphView uses them: the same answer.
+    together = api.data('{ lineage(output: "model.pkl") { graphView mergedEdges { from } } }')["lineage"]
+    assert together["graphView"] == typed
     # The store really holds every kind of fact the view carries.
     train = next(n for n in typed["nodes"] if n["id"] == ids["train"])
     assert train["statusCode"] == "ERROR" and train["statusMessage"] == "out of memory"
@@ -80,7 +83,8 @@ def test_graph_view_is_a_constant_number_of_statements(api: GraphQL, engine: Eng
     layered_dag(engine, width=10, depth=depth)
     with count_statements(engine) as counter:
         view = api.data('{ lineage(output: "sink/final") { graphView } }')["lineage"]["graphView"]
-    # The graph's 3, then stale reasons, outputs with their flags and drift side by side: never per node.
+    # The producer and the walk, then the edges, stale reasons, outputs with their flags and drift side by side:
+    # never per node.
     assert counter.count == 3 + 3, counter.count
     assert len(view["nodes"]) == 10 * depth + 1
 
