@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from mltrace_otel.queries.scoring import Ranking, explain, ochiai, rank
+from mltrace_otel.queries.scoring import Ranking, explain, ochiai, rank, rank_counts, rank_groups
 
 # Three flagged outputs all went through "ingest"; "bad_model" is in two of them and in no passing trace;
 # "ingest" is also in every one of the four passing traces.
@@ -33,3 +35,18 @@ def test_ties_go_to_the_tiebreak_and_an_output_counts_a_suspect_once() -> None:
 def test_ochiai_of_nothing_is_zero() -> None:
     assert ochiai(0, 0, 0) == 0.0
     assert rank({}, PASSING, Ranking.OCHIAI) == []
+
+
+@pytest.mark.parametrize("ranking", list(Ranking))
+@pytest.mark.parametrize("limit", [None, 1, 7, 500])
+def test_ranking_count_groups_orders_as_ranking_counts(ranking: Ranking, limit: int | None) -> None:
+    # Many suspects per (failed, passed) pair, pairs whose Ochiai values tie (1 of 4 and 2 of 16), tiebreaks reversed.
+    rng = random.Random(3)
+    failed = {f"r{i}": rng.choice([1, 2, 2, 3, 8]) for i in range(300)}
+    passed = {key: rng.choice([0, 3, 12, 12, 40]) for key in failed}
+    tiebreak = lambda key: -int(key[1:])  # noqa: E731
+    groups: dict[tuple[int, int], list[str]] = {}
+    for key in failed:
+        groups.setdefault((failed[key], passed[key]), []).append(key)
+    expected = [(s.key, s.failed, s.passed) for s in rank_counts(failed, passed, 8, 50, ranking, tiebreak, limit)]
+    assert rank_groups(groups, 8, ranking, tiebreak, limit) == expected

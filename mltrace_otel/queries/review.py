@@ -26,7 +26,7 @@ from mltrace_otel.queries.lineage import json_keys, producer_choice
 from mltrace_otel.queries.pointers import flagged_pointers
 from mltrace_otel.queries.records import IOPointer, Run
 from mltrace_otel.queries.runs import RUN_COLUMNS, run_from_row
-from mltrace_otel.queries.scoring import Ranking, rank_counts
+from mltrace_otel.queries.scoring import Ranking, rank_counts, rank_groups, suspect
 from mltrace_otel.store.models import io_pointers, run_io, spans
 
 # Unflagged outputs compared against: the most recent ones of the flagged outputs' components. Bounds the cost
@@ -146,9 +146,9 @@ def _walk_sql(conn: Connection) -> str:
 
     The walk's rows are the edges it crosses, (producer, consumer), and the roots with no consumer: ``UNION`` keeps
     each edge once (which also ends cycles), and each run's producers come from the walk itself rather than from
-    a second lookup per run. Nodes come back as one JSON value, which the driver decodes far faster than rows
-    (measured at 5,000 runs: 1.9 s of 2.2 s went to decoding 62,000 values of 12,000 rows). No depth cap: a trace
-    reaches as far back as the lineage goes."""
+    a second lookup per run. Runs come back as one JSON value, a list per column (ids, names, whether a run, start
+    times, producers), which the driver decodes far faster than rows (measured at 5,000 runs: 1.9 s of 2.2 s went to
+    decoding 62,000 values of 12,000 rows). No depth cap: a trace reaches as far back as the lineage goes."""
     if conn.dialect.name == "postgresql":
         agg, node, null_id, producers = "json_agg", "json_build_array", "CAST(NULL AS VARCHAR)", "f.producers"
     else:
@@ -161,7 +161,8 @@ WITH RECURSIVE walk(run_id, consumer_id) AS (
 ),
 nodes AS (SELECT run_id FROM walk GROUP BY run_id),
 found AS (SELECT consumer_id, {agg}(run_id) AS producers FROM walk WHERE consumer_id IS NOT NULL GROUP BY consumer_id)
-SELECT {agg}({node}(n.run_id, COALESCE(s.component, s.name), s.component IS NOT NULL, s.start_ns, {producers}))
+SELECT {node}({agg}(n.run_id), {agg}(COALESCE(s.component, s.name)), {agg}(s.component IS NOT NULL),
+    {agg}(s.start_ns), {agg}({producers}))
 FROM nodes n JOIN spans s ON s.span_id = n.run_id LEFT JOIN found f ON f.consumer_id = n.run_id
 """
 
@@ -180,24 +181,21 @@ class _Graph:
 
 def _upstream(conn: Connection, roots: list[str]) -> _Graph:
     """The runs upstream of all ``roots`` together (roots included) and the edges among them, in one statement."""
-    found = conn.execute(text(_walk_sql(conn)), {"roots": json.dumps(roots)}).scalar()
-    nodes = json.loads(found) if isinstance(found, str) else found or []
-    position = {node[0]: i for i, node in enumerate(nodes)}
-    graph = _Graph([], [], [], [], [])
-    for run_id, name, is_run, start_ns, producers in nodes:
-        graph.ids.append(run_id)
-        graph.names.append(name)
-        graph.is_run.append(bool(is_run))
-        graph.start_ns.append(start_ns)
-        # An edge to a span the store lacks is dropped, as the join to spans drops the span.
-        graph.producers.append(list({position[p] for p in producers or () if p in position}))
-    return graph
+    found: Any = conn.execute(text(_walk_sql(conn)), {"roots": json.dumps(roots)}).scalar()
+    ids, names, is_run, start_ns, producers = json.loads(found) if isinstance(found, str) else found
+    if not ids:  # no root is a stored span: null (Postgres) or empty lists
+        return _Graph([], [], [], [], [])
+    position = dict(zip(ids, range(len(ids)), strict=True)).get
+    # The walk holds each edge once. An edge to a span the store lacks is dropped, as the join to spans drops it.
+    edges = [[i for i in map(position, found) if i is not None] if found else [] for found in producers]
+    return _Graph(ids, names, [bool(r) for r in is_run], start_ns, edges)
 
 
 @dataclass
 class _Counts:
-    failed: dict[int, int] = field(default_factory=dict)  # run position -> flagged traces holding it (if any)
-    passed: dict[int, int] = field(default_factory=dict)  # ... and unflagged ones, for the same runs
+    # (flagged traces, unflagged traces) -> the positions of the runs in exactly that many; runs in no flagged
+    # trace are left out. A long history's runs share few such pairs.
+    groups: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     component_bits: dict[str, int] = field(default_factory=dict)  # component -> the traces holding any run of it
     runs_of: Counter[str] = field(default_factory=Counter)  # component -> its runs in some flagged trace
 
@@ -211,34 +209,38 @@ def _count(graph: _Graph, own: Mapping[int, int], total_failed: int) -> _Counts:
     those upstream of one are then settled by passing bits on until nothing changes (bits only grow, so it
     ends), and counted last."""
     size = len(graph.ids)
+    producers, names, is_run = graph.producers, graph.names, graph.is_run
     bits: list[int] = [own.get(i, 0) for i in range(size)]
     waiting = [0] * size
-    for found in graph.producers:
+    for found in producers:
         for p in found:
             waiting[p] += 1
     failing_mask = (1 << total_failed) - 1
     counts = _Counts()
+    groups, component_bits, runs_of = counts.groups, counts.component_bits, counts.runs_of
 
     def settle(i: int, traces: int) -> None:
-        # A plain span (reached through a span link) is in no trace but its own output's.
-        if not graph.is_run[i]:
-            traces = own.get(i, 0)
+        if not is_run[i]:
+            traces = own.get(i, 0)  # a plain span (reached through a span link) is in its own output's trace only
         if not traces:
             return
-        name = graph.names[i]
-        counts.component_bits[name] = counts.component_bits.get(name, 0) | traces
+        name = names[i]
+        component_bits[name] = component_bits.get(name, 0) | traces
         failed = (traces & failing_mask).bit_count()
         if failed:
-            counts.failed[i] = failed
-            counts.passed[i] = traces.bit_count() - failed
-            counts.runs_of[name] += 1
+            key = (failed, traces.bit_count() - failed)
+            if key in groups:
+                groups[key].append(i)
+            else:
+                groups[key] = [i]
+            runs_of[name] += 1
 
     ready = [i for i in range(size) if not waiting[i]]
     while ready:
         i = ready.pop()
-        passed_on, bits[i] = bits[i], 0  # counted below; nothing reads it again
+        passed_on, bits[i] = bits[i], 0  # counted now; nothing reads it again
         settle(i, passed_on)
-        for p in graph.producers[i]:
+        for p in producers[i]:
             bits[p] = bits[p] | passed_on if bits[p] else passed_on
             waiting[p] -= 1
             if not waiting[p]:
@@ -249,7 +251,7 @@ def _count(graph: _Graph, own: Mapping[int, int], total_failed: int) -> _Counts:
     while pending:
         i = pending.pop()
         queued.discard(i)
-        for p in graph.producers[i]:
+        for p in producers[i]:
             merged = bits[p] | bits[i]
             if merged != bits[p]:
                 bits[p] = merged
@@ -309,10 +311,11 @@ def review(
     counts = _count(graph, own, total_failed)
     failing_mask = (1 << total_failed) - 1
 
-    failed = {graph.ids[i]: n for i, n in counts.failed.items()}
-    passed = {graph.ids[i]: n for i, n in counts.passed.items()}
-    newest_first = {graph.ids[i]: (-graph.start_ns[i], graph.ids[i]) for i in counts.failed}
-    ranked = rank_counts(failed, passed, total_failed, total_passed, ranking, newest_first.__getitem__, limit)
+    newest_first = lambda i: (-graph.start_ns[i], graph.ids[i])  # noqa: E731
+    ranked = [
+        suspect(graph.ids[i], failed, passed, total_failed, total_passed)
+        for i, failed, passed in rank_groups(counts.groups, total_failed, ranking, newest_first, limit)
+    ]
     runs = _runs(conn, [s.key for s in ranked])
     scores = [
         RunScore(runs[s.key], s.failed, s.passed, s.coverage, s.ochiai, s.explanation) for s in ranked if s.key in runs

@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+K = TypeVar("K")
 
 
 class Ranking(StrEnum):
@@ -84,14 +86,45 @@ def rank_counts(
     else:
         order = lambda key: (-failed[key], -score(key), tiebreak(key))  # noqa: E731
     keys = sorted(failed, key=order) if limit is None else heapq.nsmallest(limit, failed, key=order)
-    return [
-        Suspect(
-            key=key,
-            failed=failed[key],
-            passed=passed.get(key, 0),
-            coverage=failed[key] / total_failed,
-            ochiai=score(key),
-            explanation=explain(failed[key], passed.get(key, 0), total_failed, total_passed),
-        )
-        for key in keys
-    ]
+    return [suspect(key, failed[key], passed.get(key, 0), total_failed, total_passed) for key in keys]
+
+
+def rank_groups(
+    groups: Mapping[tuple[int, int], list[K]],
+    total_failed: int,
+    ranking: Ranking,
+    tiebreak: Callable[[K], Any],
+    limit: int | None = None,
+) -> list[tuple[K, int, int]]:
+    """``rank_counts``'s order, from suspects grouped by their (failed, passed) counts: (key, failed, passed), most
+    suspicious first, the first ``limit`` only.
+
+    Both scores depend on the counts alone, and two groups never tie (equal failed counts and Ochiai values mean
+    equal passed counts), so the groups are sorted and only the members of the groups reached are ordered by
+    ``tiebreak``: a long history's hundreds of thousands of suspects share a few thousand count pairs."""
+
+    def order(pair: tuple[int, int]) -> tuple[float, float]:
+        failed, passed = pair
+        score = ochiai(failed, passed, total_failed)
+        return (-score, -failed) if ranking is Ranking.OCHIAI else (-failed, -score)
+
+    found: list[tuple[K, int, int]] = []
+    for pair in sorted(groups, key=order):
+        wanted = None if limit is None else limit - len(found)
+        if wanted is not None and wanted <= 0:
+            break
+        members = groups[pair]
+        chosen = sorted(members, key=tiebreak) if wanted is None else heapq.nsmallest(wanted, members, key=tiebreak)
+        found.extend((key, *pair) for key in chosen)
+    return found
+
+
+def suspect(key: str, failed: int, passed: int, total_failed: int, total_passed: int) -> Suspect:
+    return Suspect(
+        key=key,
+        failed=failed,
+        passed=passed,
+        coverage=failed / total_failed,
+        ochiai=ochiai(failed, passed, total_failed),
+        explanation=explain(failed, passed, total_failed, total_passed),
+    )
