@@ -278,9 +278,10 @@ def review(
 ) -> Review:
     """Rank the runs (and components) in the traces of flagged outputs, most suspicious first.
 
-    Five statements whatever the number of flagged outputs and the pipeline's size: flags, their producers, the
-    unflagged outputs compared against and theirs, one shared walk upstream of all of those producers (each run
-    visited once), and the runs returned. Which traces hold a run is counted in memory, one bit per output.
+    Five statements whatever the number of flagged outputs and the pipeline's size (six when the window of newest
+    outputs held too few unflagged ones): flags, their producers, the unflagged outputs compared against and
+    theirs, one shared walk upstream of all of those producers (each edge crossed once), and the runs returned.
+    Which traces hold a run is counted in memory, one bit per output.
     ``limit`` bounds the runs returned; components are all returned.
     """
     if limit is not None and limit < 1:
