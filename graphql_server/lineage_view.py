@@ -14,14 +14,16 @@ a future per run and per loader cost more than the statements at this size.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphql_server.context import Info
 from mltrace_otel.monitoring.run_drift import RunDrift, drifted_runs
 from mltrace_otel.queries.lineage import Direction, outputs_with_flags, walked_edges
 from mltrace_otel.queries.lineage_tree import merge_edges
 from mltrace_otel.queries.records import Edge, LineageGraph, ns_to_datetime
 from mltrace_otel.queries.staleness import stale_reasons
+
+if TYPE_CHECKING:  # the context is the layer above; only its type is named here
+    from graphql_server.context import Info
 
 # The shape, for the field's description and the UI's type (ui/src/api/operations.ts, LineageView).
 SHAPE = (
