@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -246,54 +245,8 @@ WHERE s.component IS NOT NULL OR w.run_id = w.root_id
     return dict(result)
 
 
-@dataclass
-class UpstreamGraph:
-    """Every run upstream of some roots, each once: what one shared walk returns (``upstream_graph``)."""
-
-    names: dict[str, str] = field(default_factory=dict)  # run id -> component (span name for a plain span)
-    is_run: dict[str, bool] = field(default_factory=dict)  # False for plain spans reached by a span link
-    start_ns: dict[str, int] = field(default_factory=dict)
-    producers: dict[str, set[str]] = field(default_factory=dict)  # run id -> the walked runs it read from
-
-
 def json_keys(conn: Connection, name: str) -> str:
     """A subquery of the strings in the JSON array bound to ``:name``: any number of keys in one parameter."""
     if conn.dialect.name == "postgresql":
         return f"SELECT json_array_elements_text(CAST(:{name} AS json))"
     return f"SELECT value FROM json_each(:{name})"
-
-
-def upstream_graph(conn: Connection, root_ids: Sequence[str]) -> UpstreamGraph:
-    """The runs upstream of all ``root_ids`` together (roots included) and the edges among them, in one statement.
-
-    One walk for every root: ``UNION`` on the run id alone visits each run once however many roots reach it (and
-    ends cycles), so the cost is the size of the roots' shared upstream, not roots x depth. It has no depth cap:
-    a run is in a root's trace when the root reaches it at all, however far back."""
-    # One JSON value, not a row per edge: the driver decodes JSON in C, and rows value by value (measured at
-    # 5,000 runs: 1.9 s of 2.2 s went to decoding 62,000 values of 12,000 rows).
-    if conn.dialect.name == "postgresql":
-        producers = "(SELECT json_agg(e.producer_id) FROM run_edges e WHERE e.consumer_id = w.run_id)"
-        nodes = "json_agg(json_build_array(w.run_id, COALESCE(s.component, s.name), s.component IS NOT NULL, "
-    else:
-        producers = "json((SELECT json_group_array(e.producer_id) FROM run_edges e WHERE e.consumer_id = w.run_id))"
-        nodes = "json_group_array(json_array(w.run_id, COALESCE(s.component, s.name), s.component IS NOT NULL, "
-    sql = text(
-        f"""
-WITH RECURSIVE walk(run_id) AS (
-    {json_keys(conn, "roots")}
-    UNION
-    SELECT e.producer_id FROM walk w JOIN run_edges e ON e.consumer_id = w.run_id
-)
-SELECT {nodes}s.start_ns, {producers})) FROM walk w JOIN spans s ON s.span_id = w.run_id
-"""
-    )
-    graph = UpstreamGraph()
-    if not root_ids:
-        return graph
-    found = conn.execute(sql, {"roots": json.dumps(list(root_ids))}).scalar()
-    for run_id, name, is_run, start_ns, producers_found in json.loads(found) if isinstance(found, str) else found or []:
-        graph.names[run_id] = name
-        graph.is_run[run_id] = bool(is_run)
-        graph.start_ns[run_id] = start_ns
-        graph.producers[run_id] = set(producers_found or ())
-    return graph

@@ -180,6 +180,14 @@ Index(
 # Fallback producer by start time (clock skew), consumers of X started after T (late-producer repair),
 # producers/consumers of a pointer: all seek (X, direction) and range over start_ns.
 Index("ix_run_io_pointer_start", run_io.c.pointer, run_io.c.direction, run_io.c.start_ns, run_io.c.span_id)
+# review: the newest unflagged outputs of a component, one short range per component (queries/review.py).
+Index(
+    "ix_run_io_out_component_end",
+    run_io.c.component,
+    run_io.c.end_ns,
+    postgresql_where=text("direction = 'out'"),
+    sqlite_where=text("direction = 'out'"),
+)
 
 # Live delivery: every stored run, numbered in commit order. Writers number a batch's new runs last in their
 # transaction, under a lock held until commit (store/ingest.py), so a reader that sees number n also sees every
