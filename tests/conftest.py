@@ -173,7 +173,8 @@ def later_pg_database(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any
 # test. The fault and replica suites start Postgres clusters and servers of their own and measure loss under load:
 # together they never compete with each other (the fault suite plays its scenarios side by side in one session,
 # which must happen once, not once per worker). A module with a module-scoped server, build or tour runs it once,
-# on one worker (and test_readme's tour writes examples/data/, which every worker would share).
+# on one worker (and test_readme's tour writes examples/data/, which every worker would share; the Node.js step's
+# fixture runs `npm ci` into examples/node_step/, which deletes node_modules first: two workers at once broke it).
 #
 # Why not `xdist_group` marks: on pytest 9.2 xdist 3.8's loadgroup silently ignores them (it appends the group to
 # `item._nodeid`, a field pytest no longer reads: pytest-xdist issue 1386), so the groups are named here and read
@@ -185,6 +186,7 @@ XDIST_GROUPS: dict[str, str] = {
     "tests/test_readme.py": "readme",
     "tests/browser/test_graphiql.py": "graphiql",
     "tests/access/test_browser_signin.py": "browser-signin",
+    "tests/otlp/test_node_step.py": "node-step",
 }
 
 
