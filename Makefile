@@ -11,7 +11,7 @@ UI_DEPS := $(if $(wildcard ui/package.json),ui/node_modules/.package-lock.json,)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/graphiql.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve dist test test-python test-ui lint typecheck bench postgres browser prometheus ui examples clean
+.PHONY: run serve dist test test-python test-ui docs-shots lint typecheck bench postgres browser prometheus ui examples clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -64,14 +64,18 @@ test-ui: $(UI_DIST)
 	$(if $(UI_DIST),cd ui && npm test --silent,@echo "no ui/ yet")
 
 # Two pytest workers (xdist): most tests wait on servers, subprocesses, Postgres or the browser, so two keep both cores
-# busy. --dist loadgroup hands tests out one by one, except those marked with one xdist_group, which one worker
-# runs together (the fault and replica suites, a module that builds one wheel or one tour). PYTEST_WORKERS=0 runs
-# in one process.
+# busy. --dist loadgroup hands tests out one by one, except the groups tests/conftest.py names by path, which one
+# worker runs together (the fault and replica suites, a module that builds one wheel, one tour or one npm install).
+# PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 test-python: $(VENV)/.installed postgres browser prometheus $(UI_DIST)
 	CI=$${CI:-} $(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 test: lint typecheck test-ui test-python
+
+# The README's monitoring screenshots, taken again by the browser test that walks those views.
+docs-shots: $(VENV)/.installed browser $(UI_DIST)
+	MLTRACE_REFRESH_DOCS=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/browser/test_monitoring.py -k sqlite
 
 examples: $(VENV)/.installed
 	$(PY) -m examples.load_all

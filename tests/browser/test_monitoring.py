@@ -4,6 +4,7 @@ runs behind a drifted window carry a drift badge in the inspector and on their l
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -59,9 +60,10 @@ def _plant(store: UiStore) -> list[str]:
 
 
 def _keep(name: str, backend: str) -> None:
-    """Screenshots of the SQLite run go to docs/monitoring/ (the README shows them)."""
+    """With ``MLTRACE_REFRESH_DOCS=1`` (``make docs-shots``), the SQLite run's screenshots replace the README's in
+    docs/monitoring/. Not by default: a test run must leave the tracked files as they were."""
     shot = REPO / "test-artifacts" / f"{name}-{backend}.png"
-    if backend == "sqlite" and shot.exists():
+    if os.environ.get("MLTRACE_REFRESH_DOCS") == "1" and backend == "sqlite" and shot.exists():
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, DOCS / f"{name}.png")
 
